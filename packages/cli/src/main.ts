@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The `kemu` command.
+import { Command, Option } from 'commander';
+import { COMPONENTS, down, up, type Component } from './cluster.js';
+import { planEtcdCluster } from '@kemu/etcd';
+import { readProcesses, isAlive } from './processes.js';
+
+const program = new Command('kemu').description('Kubernetes Service-networking emulator').showHelpAfterError();
+const stateDirOption = () => new Option('--state-dir <dir>', 'where data, logs and pids live').default('.kemu');
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+program
+  .command('up')
+  .description('start the local cluster as separate processes on loopback')
+  .addOption(stateDirOption())
+  .addOption(new Option('--components <list>', 'components to start (comma separated)').default('etcd'))
+  .option('--foreground', 'stay attached; Ctrl-C stops everything')
+  .option('--demo', 'start a demo and stay attached (implies --foreground)')
+  .action(async (o: { stateDir: string; components: string; foreground?: boolean; demo?: boolean }) => {
+    const components = o.components.split(',').map((c) => c.trim());
+    for (const c of components) {
+      if (!(COMPONENTS as readonly string[]).includes(c)) program.error(`unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
+    }
+    try {
+      await up({ stateDir: o.stateDir, components: components as Component[], onProgress: say });
+    } catch (err) {
+      say(`kemu up failed: ${(err as Error).message}`);
+      say(`logs are in ${o.stateDir}/logs; stopping what was started`);
+      await down(o.stateDir);
+      process.exit(1);
+    }
+    const endpoints = planEtcdCluster({ stateDir: o.stateDir }).map((m) => m.clientUrl).join(',');
+    say('');
+    say('etcd is up. Try it with etcdctl (Debian package etcd-client):');
+    say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
+    say('  etcdctl put greeting hello && etcdctl get greeting');
+    say('  etcdctl endpoint status -w table');
+    say('');
+    if (o.foreground || o.demo) {
+      say('Press Ctrl-C to stop the cluster.');
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        say('\nstopping...');
+        void down(o.stateDir, say).then(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      setInterval(() => undefined, 1 << 30);
+    } else {
+      say(`Stop it with: kemu down --state-dir ${o.stateDir}`);
+    }
+  });
+
+program
+  .command('down')
+  .description('stop every process of the local cluster (SIGTERM, then SIGKILL)')
+  .addOption(stateDirOption())
+  .action(async (o: { stateDir: string }) => {
+    await down(o.stateDir, say);
+  });
+
+program
+  .command('ps')
+  .description('list the processes of the local cluster')
+  .addOption(stateDirOption())
+  .action((o: { stateDir: string }) => {
+    for (const r of readProcesses(o.stateDir)) say(`${r.name.padEnd(12)} ${String(r.pid).padEnd(8)} ${isAlive(r.pid) ? 'running' : 'exited'}  ${r.logFile}`);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`kemu: ${(err as Error).message}\n`);
+  process.exit(1);
+});

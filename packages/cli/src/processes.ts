@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One kemu process started by the CLI, as recorded in <state-dir>/processes.json. */
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  command: string;
+  args: string[];
+  logFile: string;
+  /** http://host:port of its /healthz, /readyz and /metrics. */
+  opsUrl: string;
+}
+
+const registryFile = (stateDir: string): string => join(stateDir, 'processes.json');
+
+export function readProcesses(stateDir: string): ProcessRecord[] {
+  const f = registryFile(stateDir);
+  if (!existsSync(f)) return [];
+  return JSON.parse(readFileSync(f, 'utf8')) as ProcessRecord[];
+}
+
+export function writeProcesses(stateDir: string, records: ProcessRecord[]): void {
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(registryFile(stateDir), JSON.stringify(records, null, 2) + '\n');
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a detached process whose stdout and stderr go to its own log file. */
+export function startProcess(
+  stateDir: string,
+  spec: { name: string; command: string; args: string[]; opsUrl: string; env?: NodeJS.ProcessEnv },
+): ProcessRecord {
+  const logDir = join(stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${spec.name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(spec.command, spec.args, {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, ...spec.env },
+  });
+  closeSync(fd);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${spec.name}`);
+  return { name: spec.name, pid: child.pid, command: spec.command, args: spec.args, logFile, opsUrl: spec.opsUrl };
+}
+
+/** SIGTERM, then SIGKILL for whatever is still alive after timeoutMs. */
+export async function stopProcesses(records: ProcessRecord[], timeoutMs = 10_000): Promise<void> {
+  for (const r of records) if (isAlive(r.pid)) process.kill(r.pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && records.some((r) => isAlive(r.pid))) await sleep(50);
+  for (const r of records) if (isAlive(r.pid)) process.kill(r.pid, 'SIGKILL');
+}
+
+export async function waitReady(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`process exited before it became ready (${url})`);
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = (await res.text()).trim().split('\n').filter((l) => l.startsWith('[-]')).join('; ');
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`not ready after ${timeoutMs} ms: ${last}`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,57 @@
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { writeBoltDb, appendSha256Trailer, type BoltBucketInput } from './bbolt/index.js';
+import type { EtcdStateMachine } from './state-machine.js';
+
+/** The 17-byte revision key etcd uses in its "meta" bucket (main revision, '_', sub 0). */
+function revKey(main: number): Buffer {
+  const b = Buffer.alloc(17);
+  b.writeBigUInt64BE(BigInt(main), 0);
+  b[8] = 0x5f;
+  return b;
+}
+
+function u64(n: number | bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+/** leasepb.Lease {ID = 1, TTL = 2, RemainingTTL = 3}. */
+function encodeLease(id: bigint, ttl: number): Buffer {
+  return Buffer.from(new BinaryWriter().uint32(8).int64(id).uint32(16).int64(ttl).finish());
+}
+
+/**
+ * The member's state as an etcd 3.4 backend database (a bbolt file) followed by the
+ * sha256 trailer etcd appends, which is what `etcdctl snapshot save` expects to receive
+ * and what `etcdctl snapshot status/restore` read.
+ */
+export function buildSnapshotFile(state: EtcdStateMachine, appliedIndex: number): Buffer {
+  const store = state.store;
+  const keyRows: Array<[Buffer, Buffer]> = [];
+  for (const row of store.keyBucket()) keyRows.push([row.key, row.value]);
+  const meta: Array<[Buffer, Buffer]> = [[Buffer.from('consistent_index'), u64(appliedIndex)]];
+  if (store.compactRevision > 0) {
+    meta.push([Buffer.from('finishedCompactRev'), revKey(store.compactRevision)]);
+    meta.push([Buffer.from('scheduledCompactRev'), revKey(store.compactRevision)]);
+  }
+  const leases = state.lessor.ids().map((id): [Buffer, Buffer] => [u64(id), encodeLease(id, state.lessor.get(id)?.ttl ?? 0)]);
+  const members = state.members().map((mi): [Buffer, Buffer] => [
+    Buffer.from(mi.id.toString(16)),
+    Buffer.from(JSON.stringify({ id: mi.id, peerURLs: mi.peerUrls, name: mi.name, clientURLs: mi.clientUrls })),
+  ]);
+  const bucket = (name: string, entries: Array<[Buffer, Buffer]>): BoltBucketInput => ({ name: Buffer.from(name), entries });
+  const db = writeBoltDb([
+    bucket('alarm', []),
+    bucket('auth', []),
+    bucket('authRoles', []),
+    bucket('authUsers', []),
+    bucket('cluster', [[Buffer.from('clusterVersion'), Buffer.from('3.4.0')]]),
+    bucket('key', keyRows),
+    bucket('lease', leases),
+    bucket('members', members),
+    bucket('members_removed', []),
+    bucket('meta', meta),
+  ]);
+  return appendSha256Trailer(db);
+}

@@ -1,0 +1,38 @@
+// Runs every compiled test file (`*.test.js` under packages/*/dist and test/dist) with
+// Node's built-in test runner. Container tests (test/dist/containers) need a container
+// engine and run only with KEMU_CONTAINER_TESTS=1.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const withContainers = process.env.KEMU_CONTAINER_TESTS === '1';
+const filter = process.argv.slice(2);
+
+function collect(dir, out) {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      if (name === 'node_modules' || (name === 'containers' && !withContainers)) continue;
+      collect(p, out);
+    } else if (name.endsWith('.test.js')) {
+      out.push(p);
+    }
+  }
+}
+
+const files = [];
+for (const pkg of readdirSync(join(root, 'packages'))) collect(join(root, 'packages', pkg, 'dist'), files);
+collect(join(root, 'test', 'dist'), files);
+const selected = filter.length ? files.filter((f) => filter.some((s) => f.includes(s))) : files;
+if (selected.length === 0) {
+  console.error('no test files found: run `npm run build` first');
+  process.exit(1);
+}
+const concurrency = process.env.KEMU_TEST_CONCURRENCY ?? '3';
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...selected], {
+  stdio: 'inherit',
+  cwd: root,
+});
+process.exit(r.status ?? 1);
