@@ -1,0 +1,2 @@
+export { EtcdTestCluster, sleep, type EtcdTestClusterOptions, type RunningMember } from './etcd-cluster.js';
+export { etcdctl, hasEtcdctl, type EtcdctlResult } from './etcdctl.js';
