@@ -67,10 +67,7 @@ export function loadConfig<Specs extends Record<string, OptionSpec>>(
   }
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new ConfigError((err as Error).message, { cause: err });
   }

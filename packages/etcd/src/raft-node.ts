@@ -1,6 +1,6 @@
 import { MemoryStorage, RawNode, ProposalDroppedError, type Entry, type Message, type NodeId, type Ready, type SoftState, type Snapshot } from '@kemu/raft';
 import type { Logger } from '@kemu/common';
-import { Wal, Snapshotter, type HardState } from './wal/index.js';
+import { Wal, Snapshotter, SnapshotMarkerMissingError, type HardState } from './wal/index.js';
 
 /** What the driver applies committed entries to. Synchronous: apply order is log order. */
 export interface StateMachine {
@@ -127,7 +127,21 @@ export class RaftNode {
       opts.log.info({ id: opts.id, voters: opts.voters }, 'starting a new member');
       return new RaftNode(opts, wal, snapshotter, storage, 0, { term: 0, vote: 0, commit: 0 });
     }
-    const snap = await snapshotter.loadNewest();
+    // A crash between saving a snapshot file and its WAL marker leaves a snapshot the
+    // WAL does not know: fall back to the newest snapshot that has a marker.
+    let snap = await snapshotter.loadNewest();
+    let opened: Awaited<ReturnType<typeof Wal.open>>;
+    for (;;) {
+      try {
+        opened = await Wal.open(opts.walDir, snap ? { index: snap.index, term: snap.term } : undefined);
+        break;
+      } catch (err) {
+        if (!(err instanceof SnapshotMarkerMissingError) || !snap) throw err;
+        const unusable = snap.index;
+        opts.log.warn({ index: unusable }, 'snapshot has no WAL marker; using an older one');
+        snap = await snapshotter.loadNewest((ref) => ref.index < unusable);
+      }
+    }
     let applied = 0;
     if (snap) {
       const snapshot: Snapshot = { metadata: { index: snap.index, term: snap.term, voters: opts.voters }, data: snap.data };
@@ -135,7 +149,6 @@ export class RaftNode {
       opts.stateMachine.restore(snap.data);
       applied = snap.index;
     }
-    const opened = await Wal.open(opts.walDir, snap ? { index: snap.index, term: snap.term } : undefined);
     if (Buffer.compare(Buffer.from(opened.metadata), Buffer.from(opts.metadata)) !== 0) {
       await opened.wal.close();
       throw new Error(`the WAL in ${opts.walDir} belongs to another member or cluster`);
