@@ -12,33 +12,31 @@ export class KvClient {
     });
   }
 
-  private call<Req, Res>(
-    fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown,
-    req: Req,
+  private call<Res>(
+    send: (md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown,
     timeoutMs: number,
   ): Promise<Res> {
     return new Promise((resolve, reject) => {
-      fn.call(this.kv, req, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+      send(new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
 
   put(key: string, value: string, timeoutMs = 2000): Promise<etcdserverpb.PutResponse> {
-    return this.call(this.kv.put, etcdserverpb.PutRequest.fromPartial({ key: Buffer.from(key), value: Buffer.from(value) }), timeoutMs);
+    const req = etcdserverpb.PutRequest.fromPartial({ key: Buffer.from(key), value: Buffer.from(value) });
+    return this.call((md, o, cb) => this.kv.put(req, md, o, cb), timeoutMs);
   }
 
   /** Linearizable unless `serializable`. Resolves with the value, or null when absent. */
   async get(key: string, opts: { serializable?: boolean; timeoutMs?: number } = {}): Promise<{ value: string | null; modRevision: bigint; revision: bigint }> {
-    const res = await this.call(
-      this.kv.range,
-      etcdserverpb.RangeRequest.fromPartial({ key: Buffer.from(key), serializable: opts.serializable ?? false }),
-      opts.timeoutMs ?? 2000,
-    );
+    const req = etcdserverpb.RangeRequest.fromPartial({ key: Buffer.from(key), serializable: opts.serializable ?? false });
+    const res = await this.call<etcdserverpb.RangeResponse>((md, o, cb) => this.kv.range(req, md, o, cb), opts.timeoutMs ?? 2000);
     const kv = res.kvs[0];
     return { value: kv ? kv.value.toString() : null, modRevision: kv?.modRevision ?? 0n, revision: res.header?.revision ?? 0n };
   }
 
   delete(key: string, timeoutMs = 2000): Promise<etcdserverpb.DeleteRangeResponse> {
-    return this.call(this.kv.deleteRange, etcdserverpb.DeleteRangeRequest.fromPartial({ key: Buffer.from(key) }), timeoutMs);
+    const req = etcdserverpb.DeleteRangeRequest.fromPartial({ key: Buffer.from(key) });
+    return this.call((md, o, cb) => this.kv.deleteRange(req, md, o, cb), timeoutMs);
   }
 
   /** Puts `value` if the key's value is `expect` (null: the key must be absent). */
@@ -57,14 +55,11 @@ export class KvClient {
             result: etcdserverpb.Compare_CompareResult.EQUAL,
             targetUnion: { $case: 'value', value: Buffer.from(expect) },
           });
-    const res = await this.call(
-      this.kv.txn,
-      etcdserverpb.TxnRequest.fromPartial({
+    const req = etcdserverpb.TxnRequest.fromPartial({
         compare: [compare],
         success: [{ request: { $case: 'requestPut', requestPut: etcdserverpb.PutRequest.fromPartial({ key: Buffer.from(key), value: Buffer.from(value) }) } }],
-      }),
-      timeoutMs,
-    );
+      });
+    const res = await this.call<etcdserverpb.TxnResponse>((md, o, cb) => this.kv.txn(req, md, o, cb), timeoutMs);
     return res.succeeded;
   }
 
