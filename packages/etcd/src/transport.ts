@@ -171,7 +171,11 @@ export class PeerTransport {
     if (messages.length === 0) return;
     const byPeer = new Map<NodeId, Message[]>();
     for (const m of messages) {
-      if (this.opts.faults.dropPeers.has(m.to)) continue;
+      if (this.opts.faults.dropPeers.has(m.to) || !this.streams.has(m.to)) {
+        // Raft keeps a follower in snapshot state until told how its snapshot went.
+        if (m.type === MessageType.MsgSnap) this.opts.onSnapshotStatus(m.to, false);
+        continue;
+      }
       let list = byPeer.get(m.to);
       if (!list) byPeer.set(m.to, (list = []));
       list.push(m);
