@@ -74,6 +74,7 @@ export class RaftNode {
   private stopped = false;
   private soft: SoftState = { lead: 0, role: 'follower' };
   private term = 0;
+  private vote = 0;
   private commit = 0;
   private appliedIndex: number;
   private snapshotIndex: number;
@@ -96,6 +97,7 @@ export class RaftNode {
     this.appliedIndex = applied;
     this.snapshotIndex = applied;
     this.term = hardState.term;
+    this.vote = hardState.vote;
     this.commit = hardState.commit;
     this.node = new RawNode({
       id: opts.id,
@@ -350,6 +352,15 @@ export class RaftNode {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    // A leader may send before its own write completes (Raft thesis 10.2.1, as etcd does):
+    // nothing is applied or acknowledged before this Ready's persist finishes, and the
+    // commit index it advertises only leaves in a later Ready. A changed term or vote is
+    // always persisted before anything is sent, so no vote is ever given twice.
+    const sendFirst =
+      this.soft.role === 'leader' &&
+      rd.snapshot === undefined &&
+      (rd.hardState === undefined || (rd.hardState.term === this.term && rd.hardState.vote === this.vote));
+    if (sendFirst && rd.messages.length > 0) this.opts.send(rd.messages);
     // 1. persist
     if (rd.snapshot) {
       await this.snapshotter.save({ index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term, data: rd.snapshot.data });
@@ -366,11 +377,12 @@ export class RaftNode {
     if (rd.hardState) {
       this.storage.setHardState(rd.hardState);
       this.term = rd.hardState.term;
+      this.vote = rd.hardState.vote;
       this.commit = rd.hardState.commit;
     }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
     // 2. send
-    if (rd.messages.length > 0) this.opts.send(rd.messages);
+    if (!sendFirst && rd.messages.length > 0) this.opts.send(rd.messages);
     // 3. apply
     for (const e of rd.committedEntries) {
       if (e.index <= this.appliedIndex) continue;

@@ -42,6 +42,10 @@ const RECONNECT_MS = 100;
 const grpcOptions = {
   'grpc.max_receive_message_length': 1024 * 1024 * 1024,
   'grpc.max_send_message_length': 1024 * 1024 * 1024,
+  // Reconnect to a restarted peer within ~100 ms (grpc's default starts at 1 s and backs off to 2 min).
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.min_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 500,
   'grpc.keepalive_time_ms': 5_000,
   'grpc.keepalive_timeout_ms': 5_000,
 };

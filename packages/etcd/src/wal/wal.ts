@@ -46,6 +46,16 @@ interface Tail {
 }
 
 /**
+ * Encoded records not yet written: saves that need no sync (a commit-index-only hard
+ * state, say) wait here and go out with the next synced write, as etcd's buffered WAL
+ * encoder does. Losing them in a crash only regresses the commit index, which is safe.
+ */
+interface Pending {
+  chunks: Uint8Array[];
+  bytes: number;
+}
+
+/**
  * Write-ahead log of a Raft member: a directory of segment files holding, in order, the
  * entries, hard states and snapshot markers the member persisted. See README.md for the
  * on-disk format and the recovery rules.
@@ -58,6 +68,7 @@ interface Tail {
  */
 export class Wal {
   private queue: Promise<void> = Promise.resolve();
+  private pending: Pending = { chunks: [], bytes: 0 };
   private failure: { cause: unknown } | undefined;
   private closed = false;
 
@@ -202,7 +213,7 @@ export class Wal {
       const records: WalRecord[] = entries.map((entry) => ({ kind: 'entry', entry }));
       if (hardState !== undefined) records.push({ kind: 'hardState', hardState });
       if (records.length > 0) {
-        await this.append(records);
+        await this.append(records, !mustSync);
         const last = entries[entries.length - 1];
         if (last !== undefined) this.lastIndex = last.index;
         if (hardState !== undefined) this.hardState = { ...hardState };
@@ -254,7 +265,10 @@ export class Wal {
       if (this.closed) return;
       this.closed = true;
       try {
-        if (this.failure === undefined && this.tail.dirty) await this.tail.handle.datasync();
+        if (this.failure === undefined) {
+          await this.flushPending();
+          if (this.tail.dirty) await this.tail.handle.datasync();
+        }
       } finally {
         await this.tail.handle.close();
       }
@@ -291,17 +305,29 @@ export class Wal {
     }
   }
 
-  private async append(records: readonly WalRecord[]): Promise<void> {
+  /** Encodes records; writes them (with anything pending) unless `defer`, which only queues them. */
+  private async append(records: readonly WalRecord[], defer = false): Promise<void> {
     // Encoding errors (bad input) are thrown here, before any I/O, and leave the WAL usable.
     const { bytes, crc } = encodeRecords(records, this.tail.crc);
+    this.tail.crc = crc;
+    this.pending.chunks.push(bytes);
+    this.pending.bytes += bytes.byteLength;
+    if (!defer) await this.flushPending();
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.pending.bytes === 0) return;
+    const { chunks, bytes: total } = this.pending;
+    this.pending = { chunks: [], bytes: 0 };
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
     const tail = this.tail;
     await this.io('write', () => writeAll(tail.handle, bytes, tail.size));
-    tail.size += bytes.byteLength;
-    tail.crc = crc;
+    tail.size += total;
     tail.dirty = true;
   }
 
   private async sync(): Promise<void> {
+    await this.flushPending();
     const tail = this.tail;
     if (!tail.dirty) return;
     await this.io('fdatasync', () => tail.handle.datasync());
