@@ -114,7 +114,6 @@ async function client(
 for (const seed of SEEDS) {
   test(`histories under kill -9, pause and partitions are linearizable (seed ${seed})`, { timeout: 180_000 }, async (t) => {
     const cluster = await EtcdTestCluster.start({ ipPrefix: '127.24.0' });
-    const rng = new Prng(seed);
     const rec = new HistoryRecorder<KvInput, KvOutput>();
     const stats = { ok: 0, failed: 0 };
     const faults: string[] = [];

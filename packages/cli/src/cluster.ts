@@ -14,6 +14,8 @@ export function entryPoint(pkg: 'etcd'): string {
 export interface UpOptions {
   stateDir: string;
   components: Component[];
+  /** First three octets of the etcd members' addresses (default 127.0.1, as in DESIGN.md). */
+  etcdIpPrefix?: string;
   onProgress?: (line: string) => void;
 }
 
@@ -28,7 +30,7 @@ export async function up(o: UpOptions): Promise<ProcessRecord[]> {
   const records = [...running];
   const progress = o.onProgress ?? (() => undefined);
   if (o.components.includes('etcd')) {
-    const plan = planEtcdCluster({ stateDir });
+    const plan = planEtcdCluster({ stateDir, ipPrefix: o.etcdIpPrefix });
     const started: ProcessRecord[] = [];
     for (const m of plan) {
       if (running.some((r) => r.name === m.name)) {

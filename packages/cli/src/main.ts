@@ -14,22 +14,24 @@ program
   .description('start the local cluster as separate processes on loopback')
   .addOption(stateDirOption())
   .addOption(new Option('--components <list>', 'components to start (comma separated)').default('etcd'))
+  .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
   .option('--foreground', 'stay attached; Ctrl-C stops everything')
   .option('--demo', 'start a demo and stay attached (implies --foreground)')
-  .action(async (o: { stateDir: string; components: string; foreground?: boolean; demo?: boolean }) => {
+  .action(async (o: { stateDir: string; components: string; etcdIpPrefix: string; foreground?: boolean; demo?: boolean }) => {
     const components = o.components.split(',').map((c) => c.trim());
     for (const c of components) {
       if (!(COMPONENTS as readonly string[]).includes(c)) program.error(`unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
     }
     try {
-      await up({ stateDir: o.stateDir, components: components as Component[], onProgress: say });
+      await up({ stateDir: o.stateDir, components: components as Component[], etcdIpPrefix: o.etcdIpPrefix, onProgress: say });
     } catch (err) {
       say(`kemu up failed: ${(err as Error).message}`);
       say(`logs are in ${o.stateDir}/logs; stopping what was started`);
       await down(o.stateDir);
       process.exit(1);
     }
-    const endpoints = planEtcdCluster({ stateDir: o.stateDir }).map((m) => m.clientUrl).join(',');
+    // host:port, not http:// URLs: see packages/etcd/README.md (etcdctl's per-endpoint commands).
+    const endpoints = planEtcdCluster({ stateDir: o.stateDir, ipPrefix: o.etcdIpPrefix }).map((m) => m.clientUrl.replace('http://', '')).join(',');
     say('');
     say('etcd is up. Try it with etcdctl (Debian package etcd-client):');
     say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);

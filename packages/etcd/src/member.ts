@@ -140,6 +140,7 @@ export class Member {
       onMessages: (msgs) => this.raft.step(msgs),
       onUnreachable: (id) => this.raft.reportUnreachable(id),
       onSnapshotStatus: (id, ok) => this.raft.reportSnapshot(id, ok),
+      onPeerLost: (id) => this.raft.leaderLost(id),
     });
 
     const peer = hostPort(this.config.listenPeerUrls, 'listen-peer-urls');

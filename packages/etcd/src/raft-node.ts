@@ -220,6 +220,27 @@ export class RaftNode {
     this.schedule();
   }
 
+  /**
+   * The leader's process looks dead (its connections closed). Forget it and, after a short
+   * random delay (so the survivors do not split the vote), campaign if still leaderless.
+   * With pre-vote this cannot disrupt a leader that is in fact alive.
+   */
+  leaderLost(id: NodeId): void {
+    if (this.stopped) return;
+    const before = this.node.status();
+    if (before.role !== 'follower' || before.lead !== id) return;
+    this.node.forgetLeader();
+    this.opts.log.info({ leader: id }, 'leader connection lost; forgot the leader');
+    const delay = this.opts.random() * 2 * this.opts.tickMs;
+    setTimeout(() => {
+      const s = this.node.status();
+      if (this.stopped || s.role !== 'follower' || s.lead !== 0) return;
+      this.node.campaign();
+      this.schedule();
+    }, delay).unref();
+    this.schedule();
+  }
+
   transferLeader(to: NodeId): void {
     this.node.transferLeader(to);
     this.schedule();

@@ -33,6 +33,11 @@ export interface TransportOptions {
   onMessages(messages: Message[]): void;
   onUnreachable(id: NodeId): void;
   onSnapshotStatus(id: NodeId, ok: boolean): void;
+  /**
+   * A peer's connection closed under us (its process most likely died: the kernel closes
+   * a killed process's sockets at once). A failure detector hint, never a certainty.
+   */
+  onPeerLost(id: NodeId): void;
 }
 
 /** Largest backlog (bytes queued in a peer stream) before further messages are dropped. */
@@ -98,6 +103,7 @@ class PeerStream {
 
   private broken(err: Error | undefined): void {
     this.opts.log.debug({ peer: this.peer.name, err: err?.message }, 'peer stream closed');
+    if ((err as { code?: number } | undefined)?.code === status.UNAVAILABLE) this.opts.onPeerLost(this.peer.id);
     this.stream = undefined;
     this.brokenUntil = Date.now() + RECONNECT_MS;
     this.opts.onUnreachable(this.peer.id);
@@ -138,10 +144,12 @@ export class PeerTransport {
       stream: (call: ServerReadableStream<raftpb.Batch, raftpb.StreamSummary>, callback: sendUnaryData<raftpb.StreamSummary>) => {
         let batches = 0;
         let failed = false;
+        let from: NodeId | undefined;
         call.on('data', (batch: raftpb.Batch) => {
           if (failed) return;
           try {
             this.receive(batch);
+            from = batch.from;
             batches++;
           } catch (err) {
             failed = true;
@@ -152,9 +160,12 @@ export class PeerTransport {
         call.on('end', () => {
           if (!failed) callback(null, { batches });
         });
-        call.on('error', () => {
-          /* the sender went away; it reconnects */
-        });
+        // The sender went away without ending its stream: it reconnects if it is alive.
+        const lost = (): void => {
+          if (from !== undefined) this.opts.onPeerLost(from);
+        };
+        call.on('error', lost);
+        call.on('cancelled', lost);
       },
     };
     server.addService(raftpb.RaftPeerService, impl);

@@ -317,6 +317,13 @@ export class Raft {
     this.pendingReadIndexMessages = [];
   }
 
+  /** See RawNode.forgetLeader. Invariant kept: term and vote are unchanged. */
+  forgetLeader(): void {
+    if (this.role !== 'follower' || this.lead === NONE) return;
+    this.logger.info(`raft ${this.id}: forgetting leader ${this.lead} at term ${this.term}`);
+    this.lead = NONE;
+  }
+
   becomeFollower(term: number, lead: NodeId): void {
     this.behaviour = this.behaviours.follower;
     this.reset(term);

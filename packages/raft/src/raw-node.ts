@@ -102,6 +102,18 @@ export class RawNode {
   }
 
   /** Asks the leader (directly or via forwarding) to hand leadership to `to`. */
+  /**
+   * A follower drops its leader without campaigning, e.g. because the driver saw the
+   * leader's connections close (its process died). A leaderless follower grants pre-votes
+   * at once instead of honouring the leader lease, so when a quorum of followers forget a
+   * dead leader, one of them can be elected without waiting out the election timeout.
+   * Harmless if the leader is alive: its next heartbeat restores it. No-op on candidates
+   * and leaders.
+   */
+  forgetLeader(): void {
+    this.raft.forgetLeader();
+  }
+
   transferLeader(to: NodeId): void {
     this.raft.step(newMessage({ type: MessageType.MsgTransferLeader, from: to }));
   }

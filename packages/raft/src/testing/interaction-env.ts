@@ -92,6 +92,9 @@ export class InteractionEnv {
       case 'report-unreachable':
         this.node(a.pos(0)).rn.reportUnreachable(a.pos(1));
         break;
+      case 'forget-leader':
+        for (const id of a.positionals()) this.node(id).rn.forgetLeader();
+        break;
       case 'applied':
         this.showApplied(a.pos(0));
         break;
