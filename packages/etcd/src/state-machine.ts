@@ -128,7 +128,7 @@ export class EtcdStateMachine implements StateMachine {
       }
       case 'leaseGrant': {
         const { ID, TTL } = r.leaseGrant;
-        if (ID <= 0n) throw Errors.leaseNotFound();
+        if (ID === 0n) throw Errors.leaseNotFound(); // etcd refuses only the "no lease" ID
         if (TTL > BigInt(MAX_LEASE_TTL)) throw Errors.leaseTTLTooLarge();
         if (this.lessor.has(ID)) throw Errors.leaseExist();
         const info = this.lessor.grant(ID, Number(TTL), Date.now());
