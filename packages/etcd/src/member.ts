@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { credentials, Metadata, Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { etcdinternal, etcdserverpb } from '@kemu/api';
 import { startOpsServer, type Logger, type OpsServer } from '@kemu/common';
 import type { SoftState } from '@kemu/raft';
-import { Gauge, Counter, Registry } from 'prom-client';
+import { Gauge, Counter, Histogram, Registry } from 'prom-client';
 import { hostPort, parseInitialCluster, type MemberConfig } from './config.js';
 import { EtcdError, Errors, toEtcdError } from './errors.js';
 import { clusterIdOf, memberIdOf } from './ids.js';
@@ -17,6 +18,7 @@ import { leaseService } from './lease-service.js';
 import { clusterService } from './cluster-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { watchService } from './watch-service.js';
+import { registerGrpcMetrics } from './grpc-util.js';
 import { MAX_LEASE_TTL } from './lessor.js';
 
 type RequestUnion = NonNullable<etcdinternal.InternalRequest['request']>;
@@ -47,6 +49,8 @@ export class Member {
   private reqSeq: bigint;
   private clientServer: Server | undefined;
   private peerServer: Server | undefined;
+  private clientListener: NetServer | undefined;
+  private peerListener: NetServer | undefined;
   private ops: OpsServer | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
@@ -98,7 +102,20 @@ export class Member {
       proposalsPending: new Gauge({ name: 'etcd_server_proposals_pending', help: 'Proposals waiting to be applied.', registers: [this.registry] }),
       term: new Gauge({ name: 'etcd_server_term', help: 'Current Raft term.', registers: [this.registry] }),
       revision: new Gauge({ name: 'etcd_mvcc_current_revision', help: 'Current store revision.', registers: [this.registry] }),
+      fsync: new Histogram({
+        name: 'etcd_disk_wal_fsync_duration_seconds',
+        help: 'Latency of synced WAL writes (write + fdatasync) by the Ready loop.',
+        buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1],
+        registers: [this.registry],
+      }),
+      proposal: new Histogram({
+        name: 'kemu_etcd_proposal_duration_seconds',
+        help: 'Time from proposing a request to applying it on the proposing member.',
+        buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 4],
+        registers: [this.registry],
+      }),
     };
+    registerGrpcMetrics(this.registry);
     this.fatal = new Promise((resolve) => (this.signalFatal = resolve));
   }
 
@@ -126,6 +143,7 @@ export class Member {
       random: Math.random,
       send: (msgs) => this.transport.send(msgs),
       onSoftState: (s) => this.onSoftState(s),
+      observeFsync: (seconds) => this.metrics.fsync.observe(seconds),
       onFatal: (err) => {
         this.log.fatal({ err }, 'raft node failed; stopping');
         this.signalFatal(err);
@@ -147,7 +165,7 @@ export class Member {
     this.peerServer = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 * 1024 });
     this.transport.register(this.peerServer);
     this.peerServer.addService(etcdinternal.MemberPeerService, this.memberPeerService());
-    await bind(this.peerServer, peer.addr);
+    this.peerListener = await bind(this.peerServer, peer.addr);
 
     const client = hostPort(this.config.listenClientUrls, 'listen-client-urls');
     this.clientServer = new Server({
@@ -159,7 +177,7 @@ export class Member {
     this.clientServer.addService(etcdserverpb.LeaseService, leaseService(this));
     this.clientServer.addService(etcdserverpb.ClusterService, clusterService(this));
     this.clientServer.addService(etcdserverpb.MaintenanceService, maintenanceService(this));
-    await bind(this.clientServer, client.addr);
+    this.clientListener = await bind(this.clientServer, client.addr);
 
     const metricsAddr = hostPort(this.config.listenMetricsUrls, 'listen-metrics-urls');
     this.ops = await startOpsServer({
@@ -185,7 +203,7 @@ export class Member {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.state.watches.closeAll();
-    await Promise.all([shutdown(this.clientServer), shutdown(this.peerServer)]);
+    await Promise.all([shutdown(this.clientServer, this.clientListener), shutdown(this.peerServer, this.peerListener)]);
     this.transport?.close();
     this.leaderClient?.client.close();
     await this.raft?.stop();
@@ -218,6 +236,7 @@ export class Member {
       }
     }
     this.metrics.proposalsPending.inc();
+    const stopTimer = this.metrics.proposal.startTimer();
     try {
       return await new Promise<ApplyOutcome>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -237,6 +256,7 @@ export class Member {
         });
       });
     } finally {
+      stopTimer();
       this.metrics.proposalsPending.dec();
     }
   }
@@ -425,13 +445,32 @@ export class Member {
   }
 }
 
-function bind(server: Server, addr: string): Promise<void> {
+/**
+ * Serves a gRPC server on host:port through our own TCP listener with TCP_NODELAY set on
+ * every accepted socket. grpc-js's own listener leaves Nagle's algorithm on, so a unary
+ * response (headers, message, trailers written separately) waits for the client's delayed
+ * ACK: measured here, that took a loopback round trip from ~1 ms to over 6 ms.
+ */
+function bind(server: Server, addr: string): Promise<NetServer> {
+  const { host, port } = splitHostPort(addr);
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const listener = createNetServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
   return new Promise((resolve, reject) => {
-    server.bindAsync(addr, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    listener.once('error', reject);
+    listener.listen(port, host, () => {
+      listener.off('error', reject);
+      resolve(listener);
+    });
   });
 }
 
-function shutdown(server: Server | undefined): Promise<void> {
+function splitHostPort(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
+function shutdown(server: Server | undefined, listener: NetServer | undefined): Promise<void> {
+  listener?.close();
   if (!server) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

@@ -33,6 +33,8 @@ export interface RaftNodeOptions {
   send(messages: Message[]): void;
   onSoftState?(s: SoftState): void;
   onFatal(err: Error): void;
+  /** Seconds one synced WAL write (write + fdatasync) took. */
+  observeFsync?(seconds: number): void;
 }
 
 export interface NodeStats {
@@ -393,7 +395,9 @@ export class RaftNode {
       this.opts.log.info({ index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term }, 'applied snapshot from leader');
     }
     if (rd.hardState || rd.entries.length > 0) {
+      const start = performance.now();
       await this.wal.save(rd.hardState, rd.entries, rd.mustSync);
+      if (rd.mustSync) this.opts.observeFsync?.((performance.now() - start) / 1000);
     }
     if (rd.hardState) {
       this.storage.setHardState(rd.hardState);
