@@ -228,12 +228,15 @@ export class Member {
     const data = etcdinternal.InternalRequest.encode({ id, request }).finish();
     if (data.length > this.config.maxRequestBytes) throw Errors.requestTooLarge();
     const deadline = Date.now() + this.requestTimeoutMs;
-    while (!this.raft.propose(data)) {
+    for (let attempt = 1; !this.raft.propose(data); attempt++) {
       const left = deadline - Date.now();
       if (left <= 0 || !(await this.raft.waitLeader(Math.min(left, this.config.electionTimeout * 3)))) {
         this.metrics.proposalsFailed.inc();
         throw Errors.noLeader();
       }
+      // A leader is known yet the proposal was refused (a leadership transfer, or a leader
+      // just forgotten): back off on a timer so the event loop keeps turning meanwhile.
+      await new Promise((r) => setTimeout(r, Math.min(Math.max(0, deadline - Date.now()), 5 * attempt)));
     }
     this.metrics.proposalsPending.inc();
     const stopTimer = this.metrics.proposal.startTimer();

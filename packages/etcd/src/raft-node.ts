@@ -48,6 +48,9 @@ export interface NodeStats {
   lastIndex: number;
 }
 
+/** A Ready slower than this is logged: it delays every client request behind it. */
+const SLOW_READY_MS = 100;
+
 export class NodeStoppedError extends Error {
   override readonly name = 'NodeStoppedError';
 }
@@ -224,7 +227,8 @@ export class RaftNode {
 
   /**
    * The leader's process looks dead (its connections closed). Forget it and, after a short
-   * random delay (so the survivors do not split the vote), campaign if still leaderless.
+   * delay that differs per survivor (so they do not split the vote), campaign if still
+   * leaderless.
    * With pre-vote this cannot disrupt a leader that is in fact alive.
    */
   leaderLost(id: NodeId): void {
@@ -233,10 +237,17 @@ export class RaftNode {
     if (before.role !== 'follower' || before.lead !== id) return;
     this.node.forgetLeader();
     this.opts.log.info({ leader: id }, 'leader connection lost; forgot the leader');
-    const delay = this.opts.random() * 2 * this.opts.tickMs;
+    // Survivors take turns by ID so they rarely split the vote: the first campaigns at
+    // once, the next a couple of ticks later if still leaderless, and so on.
+    const rank = this.opts.voters.filter((v) => v !== id).sort((a, b) => a - b).indexOf(this.opts.id);
+    const delay = (rank * 2 + this.opts.random() / 2) * this.opts.tickMs;
     setTimeout(() => {
       const s = this.node.status();
-      if (this.stopped || s.role !== 'follower' || s.lead !== 0) return;
+      if (this.stopped || s.role !== 'follower' || s.lead !== 0) {
+        this.opts.log.debug({ role: s.role, lead: s.lead }, 'not campaigning after leader loss');
+        return;
+      }
+      this.opts.log.debug('campaigning after leader loss');
       this.node.campaign();
       this.schedule();
     }, delay).unref();
@@ -313,7 +324,9 @@ export class RaftNode {
 
   /** Resolves when a leader is known, or false after timeoutMs. */
   waitLeader(timeoutMs: number): Promise<boolean> {
-    if (this.soft.lead !== 0) return Promise.resolve(true);
+    // Ask the core, not the last Ready's soft state: forgetLeader() changes the leader
+    // before a Ready reports it, and a stale "yes" here made proposers spin.
+    if (this.node.status().lead !== 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
@@ -360,9 +373,17 @@ export class RaftNode {
     try {
       while (!this.stopped && this.node.hasReady()) {
         const rd = this.node.ready();
+        const start = performance.now();
         await this.handleReady(rd);
         this.node.advance(rd);
         await this.maybeSnapshot();
+        const ms = performance.now() - start;
+        if (ms > SLOW_READY_MS) {
+          this.opts.log.warn(
+            { ms: Math.round(ms), entries: rd.entries.length, committed: rd.committedEntries.length, messages: rd.messages.length, snapshot: !!rd.snapshot },
+            'handling a Ready took too long',
+          );
+        }
       }
     } catch (err) {
       // A member that cannot persist must stop rather than acknowledge what is not durable.
