@@ -38,6 +38,7 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
  */
 export class Member {
   readonly id: number;
+  private readonly memberIdBig: bigint;
   readonly clusterId: bigint;
   readonly state: EtcdStateMachine;
   readonly faults: Faults = { dropPeers: new Set(), delayMs: 0 };
@@ -80,6 +81,7 @@ export class Member {
     this.self.clientAddr = hostPort(config.listenClientUrls, 'listen-client-urls').addr;
     this.peers = addrs.filter((a) => a !== this.self);
     this.id = this.self.id;
+    this.memberIdBig = BigInt(this.id);
     this.clusterId = clusterIdOf(
       addrs.map((a) => a.id),
       config.initialClusterToken,
@@ -217,16 +219,18 @@ export class Member {
   /** The response header: this member's identity, the Raft term, and a store revision. */
   readonly header = (revision?: number): etcdserverpb.ResponseHeader => ({
     clusterId: this.clusterId,
-    memberId: BigInt(this.id),
+    memberId: this.memberIdBig,
     revision: BigInt(revision ?? this.state.store.revision),
-    raftTerm: BigInt(this.raft.stats().term),
+    raftTerm: BigInt(this.raft.currentTerm),
   });
 
   /** Proposes a request through Raft and resolves with the outcome of applying it here. */
   async propose(request: RequestUnion): Promise<ApplyOutcome> {
     const id = ++this.reqSeq;
-    const data = etcdinternal.InternalRequest.encode({ id, request }).finish();
+    const internal: etcdinternal.InternalRequest = { id, request };
+    const data = etcdinternal.InternalRequest.encode(internal).finish();
     if (data.length > this.config.maxRequestBytes) throw Errors.requestTooLarge();
+    this.state.rememberProposal(data, internal);
     const deadline = Date.now() + this.requestTimeoutMs;
     for (let attempt = 1; !this.raft.propose(data); attempt++) {
       const left = deadline - Date.now();

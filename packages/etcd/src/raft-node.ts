@@ -356,6 +356,11 @@ export class RaftNode {
     return this.opts.id;
   }
 
+  /** The current term as last persisted (what response headers report). */
+  get currentTerm(): number {
+    return this.term;
+  }
+
   // ---- the Ready loop -------------------------------------------------------------
 
   private schedule(): void {

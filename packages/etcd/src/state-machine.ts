@@ -84,10 +84,21 @@ export class EtcdStateMachine implements StateMachine {
     return this.store.txn(req).response;
   }
 
+  /**
+   * Requests this member proposed, keyed by the very bytes it handed to Raft: on the
+   * leader the committed entry carries the same Uint8Array, so the apply path can skip
+   * decoding what it encoded a moment ago. Entries from elsewhere are decoded as usual.
+   */
+  private readonly proposed = new WeakMap<Uint8Array, etcdinternal.InternalRequest>();
+
+  rememberProposal(data: Uint8Array, req: etcdinternal.InternalRequest): void {
+    this.proposed.set(data, req);
+  }
+
   apply(entry: Entry): void {
     let req: etcdinternal.InternalRequest;
     try {
-      req = etcdinternal.InternalRequest.decode(entry.data);
+      req = this.proposed.get(entry.data) ?? etcdinternal.InternalRequest.decode(entry.data);
     } catch (err) {
       // Only members write entries, so this is corruption, not bad client input.
       this.opts.log.error({ index: entry.index, err: (err as Error).message }, 'undecodable log entry skipped');
