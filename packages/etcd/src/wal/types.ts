@@ -1,19 +1,7 @@
-/**
- * Raft types persisted by the WAL. Structurally identical to kemu's raft package so values
- * pass between the two without conversion; defined here to keep the storage layer free of
- * a dependency on the protocol core.
- */
-export interface Entry {
-  term: number;
-  index: number;
-  data: Uint8Array;
-}
+import type { HardState } from '@kemu/raft';
 
-export interface HardState {
-  term: number;
-  vote: number;
-  commit: number;
-}
+/** The Raft types the WAL persists are @kemu/raft's own (types only: no runtime dependency). */
+export type { Entry, HardState } from '@kemu/raft';
 
 /** Identifies a snapshot: the last log position it covers. */
 export interface SnapshotRef {
