@@ -39,7 +39,13 @@ import {
  *
  * ready() must not be called again before advance() of the previous Ready. step, tick
  * and the request methods may be called in between; their effects show up in the next
- * Ready. (Sending the leader's MsgApp in parallel with its own persist is NOT supported.)
+ * Ready.
+ *
+ * A leader may send a Ready's messages before (or while) persisting its entries, as etcd
+ * does (Raft thesis 10.2.1): the core counts the leader's own entries as matched when it
+ * appends them, but nothing is applied, and no commit index derived from them leaves,
+ * until a later Ready, which the driver only takes after this one's persist finished. A
+ * Ready whose hard state changes term or vote must still be persisted before sending.
  *
  * On restart, build MemoryStorage from what was persisted (snapshot, entries, hard
  * state) and pass `applied` = the index the restored state machine reflects.
