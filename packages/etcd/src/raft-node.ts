@@ -1,4 +1,4 @@
-import { MemoryStorage, RawNode, ProposalDroppedError, type Entry, type Message, type NodeId, type Ready, type SoftState, type Snapshot } from '@kemu/raft';
+import { MemoryStorage, MessageType, RawNode, ProposalDroppedError, type Entry, type Message, type NodeId, type Ready, type SoftState, type Snapshot } from '@kemu/raft';
 import type { Logger } from '@kemu/common';
 import { Wal, Snapshotter, SnapshotMarkerMissingError, type HardState } from './wal/index.js';
 
@@ -51,6 +51,9 @@ export interface NodeStats {
 /** A Ready slower than this is logged: it delays every client request behind it. */
 const SLOW_READY_MS = 100;
 
+/** How long a leader holds a commit-only MsgApp hoping to merge it into the next one. */
+const COMMIT_HOLD_MS = 5;
+
 export class NodeStoppedError extends Error {
   override readonly name = 'NodeStoppedError';
 }
@@ -84,6 +87,8 @@ export class RaftNode {
   private appliedIndex: number;
   private snapshotIndex: number;
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
+  private readonly held = new Map<NodeId, Message>();
+  private heldTimer: NodeJS.Timeout | undefined;
   private readonly leaderWaiters = new Set<() => void>();
   // ReadIndex batching: reads that arrive while a request is in flight share the next one.
   private readCtxSeq = 0;
@@ -181,6 +186,7 @@ export class RaftNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
+    if (this.heldTimer) clearTimeout(this.heldTimer);
     const err = new NodeStoppedError('raft node stopped');
     this.failReads(err);
     while (this.loopRunning) await new Promise((r) => setTimeout(r, 5));
@@ -409,7 +415,7 @@ export class RaftNode {
       this.soft.role === 'leader' &&
       rd.snapshot === undefined &&
       (rd.hardState === undefined || (rd.hardState.term === this.term && rd.hardState.vote === this.vote));
-    if (sendFirst && rd.messages.length > 0) this.opts.send(rd.messages);
+    if (sendFirst && rd.messages.length > 0) this.sendLeaderMessages(rd.messages);
     // 1. persist
     if (rd.snapshot) {
       await this.snapshotter.save({ index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term, data: rd.snapshot.data });
@@ -433,7 +439,7 @@ export class RaftNode {
     }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
     // 2. send
-    if (!sendFirst && rd.messages.length > 0) this.opts.send(rd.messages);
+    if (!sendFirst && rd.messages.length > 0) this.opts.send(this.withHeld(rd.messages));
     // 3. apply
     for (const e of rd.committedEntries) {
       if (e.index <= this.appliedIndex) continue;
@@ -479,6 +485,40 @@ export class RaftNode {
       }
     }
     this.opts.onSoftState?.(s);
+  }
+
+  /**
+   * A leader's MsgApp without entries only tells a follower the new commit index. Hold it
+   * briefly: if another MsgApp to that follower follows (the next write's entries, which
+   * carry the commit index too), the held one is dropped, halving the peer messages of
+   * back-to-back writes. Otherwise it goes out after COMMIT_HOLD_MS. Delaying or dropping
+   * a Raft message is always safe; followers just learn the commit index a little later.
+   */
+  private sendLeaderMessages(messages: Message[]): void {
+    const now: Message[] = [];
+    for (const m of messages) {
+      if (m.type === MessageType.MsgApp && m.entries.length === 0) {
+        this.held.set(m.to, m);
+        continue;
+      }
+      if (m.type === MessageType.MsgApp) this.held.delete(m.to);
+      now.push(m);
+    }
+    if (now.length > 0) this.opts.send(now);
+    if (this.held.size > 0 && !this.heldTimer) {
+      this.heldTimer = setTimeout(() => {
+        this.heldTimer = undefined;
+        if (this.held.size > 0 && !this.stopped) this.opts.send(this.withHeld([]));
+      }, COMMIT_HOLD_MS);
+    }
+  }
+
+  /** Held messages go out (first) whenever this member sends anything else as non-leader. */
+  private withHeld(messages: Message[]): Message[] {
+    if (this.held.size === 0) return messages;
+    const held = [...this.held.values()];
+    this.held.clear();
+    return [...held, ...messages];
   }
 
   private async maybeSnapshot(): Promise<void> {
