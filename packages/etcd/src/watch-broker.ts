@@ -43,6 +43,17 @@ export class WatchBroker {
     return this.hub.cancel(streamId, watchId);
   }
 
+  /** The stream's client stopped reading: stop producing for it (see WatchHub.pauseStream). */
+  pause(streamId: number): void {
+    this.hub.pauseStream(streamId);
+  }
+
+  /** The stream drained: its watchers catch up from history. */
+  resume(streamId: number): void {
+    this.hub.resumeStream(streamId);
+    this.scheduleSync();
+  }
+
   requestProgress(streamId: number): void {
     this.dispatch([this.hub.requestProgressAll(streamId)]);
   }

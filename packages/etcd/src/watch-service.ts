@@ -2,7 +2,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import type { Member } from './member.js';
 import { eventToPb } from './pb-mapping.js';
-import { WatchError, WatchFilter, type WatchOutput } from './mvcc/index.js';
+import { WatchError, WatchFilter, type Event, type WatchOutput } from './mvcc/index.js';
 
 type WatchCall = ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.WatchResponse>;
 
@@ -15,14 +15,58 @@ const emptyResponse = (): Omit<etcdserverpb.WatchResponse, 'header' | 'watchId'>
   events: [],
 });
 
+/**
+ * Most bytes of events one response carries. A catch-up batch can hold 1000 revisions;
+ * sent whole it may exceed the 4 MiB a default gRPC client accepts. Events of one
+ * revision always stay in one response (etcd splits a revision only with `fragment`).
+ */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+function splitByRevision(events: Event[]): Event[][] {
+  const out: Event[][] = [];
+  let current: Event[] = [];
+  let bytes = 0;
+  for (let i = 0; i < events.length; ) {
+    const rev = events[i]!.kv.modRevision;
+    let j = i;
+    let groupBytes = 0;
+    for (; j < events.length && events[j]!.kv.modRevision === rev; j++) {
+      const e = events[j]!;
+      groupBytes += e.kv.key.length + e.kv.value.length + (e.prevKv ? e.prevKv.key.length + e.prevKv.value.length : 0) + 32;
+    }
+    if (current.length > 0 && bytes + groupBytes > MAX_RESPONSE_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    for (let k = i; k < j; k++) current.push(events[k]!);
+    bytes += groupBytes;
+    i = j;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 /** etcdserverpb.Watch: many watches per stream, each answered in etcd 3.4's message shapes. */
 export function watchService(member: Member): etcdserverpb.WatchServer {
   const broker = member.state.watches;
   return {
     watch: (call: WatchCall) => {
       let open = true;
+      let paused = false;
+      // When the client stops reading, grpc's buffer fills and write() returns false: stop
+      // producing for this stream until it drains, then catch up from history (etcd's
+      // "victim" watchers), so a stuck client cannot make the member buffer without bound.
       const send = (res: etcdserverpb.WatchResponse): void => {
-        if (open) call.write(res);
+        if (!open || call.write(res) || paused) return;
+        paused = true;
+        broker.pause(streamId);
+        member.log.debug({ stream: streamId }, 'watch stream is not reading; pausing it');
+        call.once('drain', () => {
+          paused = false;
+          member.log.debug({ stream: streamId }, 'watch stream drained; catching up');
+          if (open) broker.resume(streamId);
+        });
       };
       const toResponse = (o: WatchOutput): etcdserverpb.WatchResponse => {
         switch (o.kind) {
@@ -40,7 +84,10 @@ export function watchService(member: Member): etcdserverpb.WatchServer {
             return { ...emptyResponse(), header: member.header(o.revision), watchId: BigInt(o.watchId) };
         }
       };
-      const streamId = broker.openStream((o) => send(toResponse(o)));
+      const streamId = broker.openStream((o) => {
+        if (o.kind !== 'events') return send(toResponse(o));
+        for (const events of splitByRevision(o.events)) send(toResponse({ ...o, events }));
+      });
       const close = (): void => {
         if (!open) return;
         open = false;

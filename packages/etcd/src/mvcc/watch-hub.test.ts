@@ -195,3 +195,38 @@ describe('WatchHub', () => {
     assert.deepEqual(show([...sent, ...hub.sync()]), ['w0@2: PUT a=1', 'w0@3: PUT a=2']);
   });
 });
+
+describe('slow streams', () => {
+  test('a paused stream gets nothing, costs nothing, and catches up in order after resuming', () => {
+    const { hub, sent, put, del } = setup();
+    hub.create('slow', { key: b('a'), rangeEnd: b('b') });
+    hub.create('fast', { key: b('a'), rangeEnd: b('b') });
+    put('a1', 'x');
+    assert.deepEqual(show(sent.splice(0)), ['w0@2: PUT a1=x', 'w0@2: PUT a1=x']);
+    hub.pauseStream('slow');
+    put('a2', 'y');
+    del('a1');
+    assert.deepEqual(show(sent.splice(0)), ['w0@3: PUT a2=y', 'w0@4: DELETE a1'], 'only the fast stream hears');
+    assert.equal(hub.hasUnsynced(), false, 'a paused stream gives sync() nothing to do');
+    assert.deepEqual(hub.sync(), []);
+    hub.resumeStream('slow');
+    assert.equal(hub.hasUnsynced(), true);
+    const caughtUp = hub.sync();
+    assert.deepEqual(show(caughtUp), ['w0@4: PUT a2=y DELETE a1']);
+    assert.ok(caughtUp.every((o) => o.streamId === 'slow'));
+    put('a3', 'z');
+    assert.deepEqual(show(sent.splice(0)), ['w0@5: PUT a3=z', 'w0@5: PUT a3=z'], 'both streams are live again, no duplicates');
+  });
+
+  test('a paused stream that falls behind a compaction is told so on resume', () => {
+    const { store, hub, sent, put } = setup();
+    hub.create('slow', { key: b('k') });
+    hub.pauseStream('slow');
+    put('k', '1');
+    put('k', '2');
+    store.compact({ revision: 3 });
+    hub.resumeStream('slow');
+    assert.deepEqual(show(hub.sync()), ['w0 compacted@3']);
+    assert.deepEqual(sent, []);
+  });
+});

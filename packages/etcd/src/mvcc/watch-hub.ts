@@ -97,6 +97,8 @@ interface Watcher {
 interface Stream {
   nextId: number;
   readonly watchers: Map<number, Watcher>;
+  /** The client is not reading (its transport buffer is full): deliver nothing for now. */
+  paused: boolean;
 }
 
 interface EventBatch {
@@ -133,7 +135,7 @@ export class WatchHub {
 
     let stream = this.streams.get(streamId);
     if (stream === undefined) {
-      stream = { nextId: 0, watchers: new Map() };
+      stream = { nextId: 0, watchers: new Map(), paused: false };
       this.streams.set(streamId, stream);
     }
     let id = opts.watchId ?? 0;
@@ -197,8 +199,36 @@ export class WatchHub {
     this.streams.delete(streamId);
   }
 
+  /** Whether sync() has work: unsynced watchers of streams that are not paused. */
   hasUnsynced(): boolean {
-    return this.unsynced.size > 0;
+    for (const w of this.unsynced) if (!this.isPaused(w)) return true;
+    return false;
+  }
+
+  /**
+   * A stream whose client stopped reading (etcd: its send buffer is full). Its synced
+   * watchers become unsynced, like etcd's victims: nothing more is produced for them
+   * until resumeStream(), after which sync() catches them up from history (or reports
+   * compaction if history moved past them). Memory stays bounded however slow the client.
+   */
+  pauseStream(streamId: StreamId): void {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined || stream.paused) return;
+    stream.paused = true;
+    for (const w of stream.watchers.values()) {
+      if (w.state !== 'synced') continue;
+      this.detach(w);
+      this.addUnsynced(w);
+    }
+  }
+
+  resumeStream(streamId: StreamId): void {
+    const stream = this.streams.get(streamId);
+    if (stream !== undefined) stream.paused = false;
+  }
+
+  private isPaused(w: Watcher): boolean {
+    return this.streams.get(w.streamId)?.paused === true;
   }
 
   /** Delivers the events of one committed revision to synced watchers. */
@@ -245,7 +275,7 @@ export class WatchHub {
     const chosen: Watcher[] = [];
     for (const w of this.unsynced) {
       if (chosen.length >= maxWatchers) break;
-      chosen.push(w);
+      if (!this.isPaused(w)) chosen.push(w);
     }
     const active: Watcher[] = [];
     let minRev = Infinity;
