@@ -41,6 +41,12 @@ test('kemu up starts three etcd members, down stops them, up again resumes the s
 
     assert.equal(etcdctl(endpoints, ['put', 'kept', 'across-restarts']).status, 0);
 
+    const status = kemu(['etcd', 'status', '--etcd-ip-prefix', PREFIX]);
+    assert.equal(status.status, 0, status.out);
+    const rows = status.out.trim().split('\n').slice(1);
+    assert.equal(rows.length, 3, status.out);
+    assert.equal(rows.filter((r) => / yes /.test(r)).length, 1, `exactly one leader:\n${status.out}`);
+
     const down = kemu(['down', ...state]);
     assert.equal(down.status, 0, down.out);
     assert.ok(pids.every((p) => !alive(p)), 'down leaves no member running');

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { COMPONENTS, down, up, type Component } from './cluster.js';
 import { planEtcdCluster } from '@kemu/etcd';
 import { readProcesses, isAlive } from './processes.js';
+import { etcdStatus, formatStatus } from './etcd-status.js';
 
 const program = new Command('kemu').description('Kubernetes Service-networking emulator').showHelpAfterError();
 const stateDirOption = () => new Option('--state-dir <dir>', 'where data, logs and pids live').default('.kemu');
@@ -69,6 +70,28 @@ program
   .addOption(stateDirOption())
   .action((o: { stateDir: string }) => {
     for (const r of readProcesses(o.stateDir)) say(`${r.name.padEnd(12)} ${String(r.pid).padEnd(8)} ${isAlive(r.pid) ? 'running' : 'exited'}  ${r.logFile}`);
+  });
+
+const etcd = program.command('etcd').description('look at the etcd members');
+etcd
+  .command('status')
+  .description('members, leader, Raft term and index, store revision, db size')
+  .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
+  .option('--endpoints <list>', 'host:port list (default: the local cluster)')
+  .action(async (o: { etcdIpPrefix: string; endpoints?: string }) => {
+    const endpoints = o.endpoints
+      ? o.endpoints.split(',').map((e) => e.trim().replace(/^https?:\/\//, ''))
+      : planEtcdCluster({ stateDir: '.', ipPrefix: o.etcdIpPrefix }).map((m) => m.clientUrl.replace('http://', ''));
+    const rows = await etcdStatus(endpoints);
+    say(formatStatus(rows));
+    const leaders = rows.filter((r) => r.leader).length;
+    if (rows.every((r) => r.error)) {
+      say('no member answers: is the cluster up? (kemu up)');
+      process.exitCode = 1;
+    } else if (leaders !== 1) {
+      say(leaders === 0 ? 'no leader: fewer than two members can talk to each other' : 'more than one member claims to lead');
+      process.exitCode = 1;
+    }
   });
 
 program.parseAsync().catch((err: unknown) => {
