@@ -19,7 +19,6 @@ import { clusterService } from './cluster-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { watchService } from './watch-service.js';
 import { registerGrpcMetrics } from './grpc-util.js';
-import { MAX_LEASE_TTL } from './lessor.js';
 
 type RequestUnion = NonNullable<etcdinternal.InternalRequest['request']>;
 
@@ -491,4 +490,3 @@ function shutdown(server: Server | undefined, listener: NetServer | undefined): 
   });
 }
 
-export { MAX_LEASE_TTL };

@@ -265,11 +265,6 @@ export class RaftNode {
     this.schedule();
   }
 
-  campaign(): void {
-    this.node.campaign();
-    this.schedule();
-  }
-
   /**
    * Linearizable read barrier: resolves with a commit index that is at least the commit
    * index at the time of the call, as confirmed by a quorum (Raft's ReadIndex), once this
