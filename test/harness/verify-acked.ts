@@ -1,5 +1,5 @@
 import type { EtcdTestCluster } from './etcd-cluster.js';
-import { withPinnedKvClient } from './pinned-kv-client.js';
+import { withKvClient } from './kv-client.js';
 import type { WriteLedger } from './write-load.js';
 
 /** What one read of a key prefix showed about a ledger's writes. */
@@ -22,7 +22,7 @@ export interface AckReport {
  * no two acknowledged puts may share a revision.
  */
 export async function checkAcked(endpoint: string, prefix: string, ledger: WriteLedger, serializable: boolean): Promise<AckReport> {
-  const res = await withPinnedKvClient(endpoint, (c) => c.rangePrefix(`${prefix}/`, { serializable, timeoutMs: 10_000 }));
+  const res = await withKvClient(endpoint, (c) => c.rangePrefix(`${prefix}/`, { serializable, timeoutMs: 10_000 }));
   const found = new Map<string, { value: string; mod: bigint }>();
   for (const kv of res.kvs) found.set(kv.key.toString(), { value: kv.value.toString(), mod: kv.modRevision });
   const report: AckReport = { endpoint, serializable, revision: res.header?.revision ?? -1n, checked: 0, missing: [], wrong: [] };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PinnedKvClient } from './pinned-kv-client.js';
+import { KvClient } from './kv-client.js';
 
 /** A put the cluster acknowledged: from here on it must never be lost. */
 export interface AckedWrite {
@@ -30,7 +30,7 @@ export class WriteLedger {
   }
 
   /** Issues one put and records its outcome; resolves false (never rejects) when it failed. */
-  async put(client: PinnedKvClient, key: string, value: string, timeoutMs: number): Promise<boolean> {
+  async put(client: KvClient, key: string, value: string, timeoutMs: number): Promise<boolean> {
     if (this.attempted.has(key)) throw new Error(`write ledger: key ${key} written twice`);
     this.attempted.set(key, value);
     const startedAt = Date.now();
@@ -71,12 +71,12 @@ export class WriteLoad {
   readonly ledger: WriteLedger;
   private stopped = false;
   private issued = 0;
-  private readonly clients: PinnedKvClient[];
+  private readonly clients: KvClient[];
   private readonly done: Promise<void>;
 
   private constructor(private readonly opts: WriteLoadOptions) {
     this.ledger = opts.ledger ?? new WriteLedger();
-    this.clients = opts.endpoints.map((e) => new PinnedKvClient(e));
+    this.clients = opts.endpoints.map((e) => new KvClient(e));
     const deadline = Date.now() + (opts.maxDurationMs ?? 30_000);
     const tag = randomBytes(4).toString('hex');
     this.done = Promise.all(Array.from({ length: opts.writers ?? 8 }, (_, w) => this.writer(w, tag, deadline))).then(() => undefined);
@@ -124,7 +124,7 @@ export class WriteLoad {
 
 /** Puts `n` keys `${prefix}/0..n-1` through `endpoint`, `concurrency` at a time; throws if any fails. */
 export async function putKeys(ledger: WriteLedger, endpoint: string, prefix: string, n: number, concurrency = 8): Promise<void> {
-  const client = new PinnedKvClient(endpoint);
+  const client = new KvClient(endpoint);
   let next = 0;
   const failed: string[] = [];
   try {

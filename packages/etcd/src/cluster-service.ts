@@ -1,10 +1,10 @@
 import { etcdserverpb } from '@kemu/api';
 import type { Member } from './member.js';
-import { unary } from './grpc-util.js';
 import { Errors } from './errors.js';
 
 /** etcdserverpb.Cluster: membership is static in kemu (set by --initial-cluster). */
 export function clusterService(member: Member): etcdserverpb.ClusterServer {
+  const unary = member.unary;
   const unsupported = (what: string) =>
     unary(async () => {
       throw Errors.notSupported(what);

@@ -1,6 +1,5 @@
 import { etcdserverpb } from '@kemu/api';
 import type { Member } from './member.js';
-import { unary } from './grpc-util.js';
 import { Errors } from './errors.js';
 import { deleteToPb, putToPb, rangeFromPb, rangeToPb, txnFromPb, txnToPb } from './pb-mapping.js';
 
@@ -41,6 +40,7 @@ function checkTxn(t: etcdserverpb.TxnRequest, maxTxnOps: number): void {
 
 /** etcdserverpb.KV: reads are served locally after a ReadIndex barrier; writes go through Raft. */
 export function kvService(member: Member): etcdserverpb.KVServer {
+  const unary = member.unary;
   return {
     range: unary(async (req: etcdserverpb.RangeRequest) => {
       if (req.key.length === 0) throw Errors.emptyKey();

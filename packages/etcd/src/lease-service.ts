@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import type { Member } from './member.js';
-import { unary } from './grpc-util.js';
 import { toEtcdError } from './errors.js';
 
 /** A fresh positive int63 lease ID (etcd's IDs are positive int64s). */
@@ -13,6 +12,7 @@ function newLeaseId(): bigint {
 
 /** etcdserverpb.Lease. Grants and revocations go through Raft; renewals are the leader's. */
 export function leaseService(member: Member): etcdserverpb.LeaseServer {
+  const unary = member.unary;
   return {
     leaseGrant: unary(async (req: etcdserverpb.LeaseGrantRequest) => {
       const id = req.ID === 0n ? newLeaseId() : req.ID;

@@ -1,15 +1,16 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import type { Member } from './member.js';
-import { unary } from './grpc-util.js';
 import { EtcdError, Errors, toEtcdError } from './errors.js';
 import { buildSnapshotFile } from './snapshot-file.js';
+import { toRevision } from './pb-mapping.js';
 
 /** etcd's cluster version as kemu reports it; the API it serves is etcd 3.4's. */
 export const ETCD_VERSION = '3.4.0';
 const SNAPSHOT_CHUNK = 32 * 1024;
 
 export function maintenanceService(member: Member): etcdserverpb.MaintenanceServer {
+  const unary = member.unary;
   return {
     alarm: unary(async (req: etcdserverpb.AlarmRequest) => {
       if (req.action === etcdserverpb.AlarmRequest_AlarmAction.GET) {
@@ -41,8 +42,7 @@ export function maintenanceService(member: Member): etcdserverpb.MaintenanceServ
     defragment: unary(async () => ({ header: member.header() })),
     hash: unary(async () => ({ header: member.header(), hash: member.state.store.hashKV(0).hash })),
     hashKv: unary(async (req: etcdserverpb.HashKVRequest) => {
-      const rev = req.revision > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(req.revision);
-      const h = member.state.store.hashKV(rev);
+      const h = member.state.store.hashKV(toRevision(req.revision));
       return { header: member.header(h.revision), hash: h.hash, compactRevision: BigInt(h.compactRevision) };
     }),
     snapshot: (call: ServerWritableStream<etcdserverpb.SnapshotRequest, etcdserverpb.SnapshotResponse>) => {

@@ -18,7 +18,7 @@ import { leaseService } from './lease-service.js';
 import { clusterService } from './cluster-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { watchService } from './watch-service.js';
-import { registerGrpcMetrics } from './grpc-util.js';
+import { UnaryBoundary } from './grpc-util.js';
 
 type RequestUnion = NonNullable<etcdinternal.InternalRequest['request']>;
 
@@ -38,6 +38,8 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
 export class Member {
   readonly id: number;
   private readonly memberIdBig: bigint;
+  /** Client URLs this member announces through the log (see publish). */
+  private readonly advertisedClientUrls: string[];
   readonly clusterId: bigint;
   readonly state: EtcdStateMachine;
   readonly faults: Faults = { dropPeers: new Set(), delayMs: 0 };
@@ -58,6 +60,8 @@ export class Member {
   private leaderClient: { id: number; client: etcdinternal.MemberPeerClient } | undefined;
   private published = false;
   readonly registry = new Registry();
+  /** Wraps the client API's unary handlers (errors as etcd's, handling-time metrics). */
+  readonly unary: UnaryBoundary['wrap'];
   private readonly metrics;
   /** Resolves when the member has stopped on a fatal error; the process should exit. */
   readonly fatal: Promise<Error>;
@@ -81,12 +85,12 @@ export class Member {
     this.peers = addrs.filter((a) => a !== this.self);
     this.id = this.self.id;
     this.memberIdBig = BigInt(this.id);
+    this.advertisedClientUrls = [config.advertiseClientUrls || config.listenClientUrls];
     this.clusterId = clusterIdOf(
       addrs.map((a) => a.id),
       config.initialClusterToken,
     );
     this.reqSeq = BigInt(Math.floor(Math.random() * 2 ** 40)) << 16n;
-    const advertised = config.advertiseClientUrls || config.listenClientUrls;
     this.state = new EtcdStateMachine({
       log,
       minLeaseTtl: Math.ceil((1.5 * config.electionTimeout) / 1000),
@@ -94,7 +98,6 @@ export class Member {
       initialMembers: addrs.map((a) => ({ id: a.id, name: a.name, peerUrls: [`http://${a.peerAddr}`], clientUrls: [] })),
       onOutcome: (id, outcome) => this.settle(id, outcome),
     });
-    this.state.selfAdvertisedClientUrls = [advertised];
     this.metrics = {
       hasLeader: new Gauge({ name: 'etcd_server_has_leader', help: 'Whether a leader exists (1) or not (0).', registers: [this.registry] }),
       isLeader: new Gauge({ name: 'etcd_server_is_leader', help: 'Whether this member is the leader.', registers: [this.registry] }),
@@ -116,7 +119,7 @@ export class Member {
         registers: [this.registry],
       }),
     };
-    registerGrpcMetrics(this.registry);
+    this.unary = new UnaryBoundary(this.registry).wrap;
     this.fatal = new Promise((resolve) => (this.signalFatal = resolve));
   }
 
@@ -360,22 +363,15 @@ export class Member {
   }
 
   private memberPeerService(): etcdinternal.MemberPeerServer {
-    const notLeader = (): boolean => this.raft.stats().role !== 'leader';
+    // A forwarded call reached a member that is no longer leader: the caller retries.
+    const leaderOnly = <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+      this.unary(async (req: Req) => {
+        if (this.raft.stats().role !== 'leader') throw Errors.notLeader();
+        return fn(req);
+      });
     return {
-      leaseRenew: (call, cb) => {
-        if (notLeader()) return cb({ code: status.FAILED_PRECONDITION, details: Errors.notLeader().message });
-        this.renewLease(call.request).then(
-          (r) => cb(null, r),
-          (e: unknown) => cb({ code: toEtcdError(e).code, details: toEtcdError(e).message }),
-        );
-      },
-      leaseTimeToLive: (call, cb) => {
-        if (notLeader()) return cb({ code: status.FAILED_PRECONDITION, details: Errors.notLeader().message });
-        this.leaseTimeToLive(call.request).then(
-          (r) => cb(null, r),
-          (e: unknown) => cb({ code: toEtcdError(e).code, details: toEtcdError(e).message }),
-        );
-      },
+      leaseRenew: leaderOnly((req: etcdserverpb.LeaseKeepAliveRequest) => this.renewLease(req)),
+      leaseTimeToLive: leaderOnly((req: etcdserverpb.LeaseTimeToLiveRequest) => this.leaseTimeToLive(req)),
     };
   }
 
@@ -407,7 +403,7 @@ export class Member {
       try {
         await this.propose({
           $case: 'publish',
-          publish: { memberId: BigInt(this.id), name: this.config.name, clientUrls: this.state.selfAdvertisedClientUrls },
+          publish: { memberId: BigInt(this.id), name: this.config.name, clientUrls: this.advertisedClientUrls },
         });
         this.published = true;
         this.log.info('published member attributes; ready');

@@ -20,7 +20,8 @@ function enumName<T extends string>(names: readonly T[], value: number, field: s
 }
 
 /** int64 revisions beyond 2^53 cannot exist in the store; clamp so they read as "future". */
-const num = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
+export const toRevision = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
+const num = toRevision;
 
 export function rangeFromPb(r: etcdserverpb.RangeRequest): m.RangeRequest {
   return {

@@ -1,14 +1,7 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { writeBoltDb, appendSha256Trailer, type BoltBucketInput } from './bbolt/index.js';
+import { revisionBytes } from './mvcc/codec.js';
 import type { EtcdStateMachine } from './state-machine.js';
-
-/** The 17-byte revision key etcd uses in its "meta" bucket (main revision, '_', sub 0). */
-function revKey(main: number): Buffer {
-  const b = Buffer.alloc(17);
-  b.writeBigUInt64BE(BigInt(main), 0);
-  b[8] = 0x5f;
-  return b;
-}
 
 function u64(n: number | bigint): Buffer {
   const b = Buffer.alloc(8);
@@ -32,8 +25,8 @@ export function buildSnapshotFile(state: EtcdStateMachine, appliedIndex: number)
   for (const row of store.keyBucket()) keyRows.push([row.key, row.value]);
   const meta: Array<[Buffer, Buffer]> = [[Buffer.from('consistent_index'), u64(appliedIndex)]];
   if (store.compactRevision > 0) {
-    meta.push([Buffer.from('finishedCompactRev'), revKey(store.compactRevision)]);
-    meta.push([Buffer.from('scheduledCompactRev'), revKey(store.compactRevision)]);
+    meta.push([Buffer.from('finishedCompactRev'), revisionBytes(store.compactRevision, 0)]);
+    meta.push([Buffer.from('scheduledCompactRev'), revisionBytes(store.compactRevision, 0)]);
   }
   const leases = state.lessor.ids().map((id): [Buffer, Buffer] => [u64(id), encodeLease(id, state.lessor.get(id)?.ttl ?? 0)]);
   const members = state.members().map((mi): [Buffer, Buffer] => [

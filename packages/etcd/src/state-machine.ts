@@ -6,7 +6,7 @@ import { EtcdError, Errors } from './errors.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { MvccStore } from './mvcc/mvcc-store.js';
 import type * as m from './mvcc/types.js';
-import { deleteFromPb, putFromPb, txnFromPb } from './pb-mapping.js';
+import { deleteFromPb, putFromPb, toRevision, txnFromPb } from './pb-mapping.js';
 import type { StateMachine } from './raft-node.js';
 import { WatchBroker } from './watch-broker.js';
 
@@ -55,7 +55,6 @@ export class EtcdStateMachine implements StateMachine {
   store: MvccStore;
   readonly lessor: Lessor;
   readonly watches: WatchBroker;
-  selfAdvertisedClientUrls: string[] = [];
   private memberInfo = new Map<number, MemberInfo>();
   private alarms: etcdserverpb.AlarmMember[] = [];
 
@@ -132,8 +131,7 @@ export class EtcdStateMachine implements StateMachine {
         return { kind: 'txn', response: res.response };
       }
       case 'compaction': {
-        const rev = r.compaction.revision > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(r.compaction.revision);
-        const res = this.store.compact({ revision: rev, physical: r.compaction.physical });
+        const res = this.store.compact({ revision: toRevision(r.compaction.revision), physical: r.compaction.physical });
         this.watches.compacted(this.store.compactRevision);
         return { kind: 'compaction', revision: res.header.revision };
       }

@@ -64,6 +64,7 @@ class PeerStream {
   constructor(
     private readonly peer: PeerAddress,
     private readonly opts: TransportOptions,
+    private readonly wireClusterId: number,
   ) {}
 
   send(messages: Message[]): void {
@@ -77,7 +78,7 @@ class PeerStream {
       return;
     }
     const batch: raftpb.Batch = {
-      clusterId: Number(this.opts.clusterId & 0xffffffffffffn),
+      clusterId: this.wireClusterId,
       from: this.opts.self.id,
       messages: messages.map(messageToWire),
     };
@@ -135,7 +136,7 @@ export class PeerTransport {
   constructor(private readonly opts: TransportOptions) {
     this.peerIds = new Set(opts.peers.map((p) => p.id));
     this.wireClusterId = Number(opts.clusterId & 0xffffffffffffn);
-    for (const p of opts.peers) this.streams.set(p.id, new PeerStream(p, opts));
+    for (const p of opts.peers) this.streams.set(p.id, new PeerStream(p, opts, this.wireClusterId));
   }
 
   /** Registers the RaftPeer service on the member's peer gRPC server. */

@@ -1,7 +1,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import type { Member } from './member.js';
-import { eventToPb } from './pb-mapping.js';
+import { eventToPb, toRevision } from './pb-mapping.js';
 import { WatchError, WatchFilter, type Event, type WatchOutput } from './mvcc/index.js';
 
 type WatchCall = ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.WatchResponse>;
@@ -100,12 +100,11 @@ export function watchService(member: Member): etcdserverpb.WatchServer {
           case 'createRequest': {
             const c = r.createRequest;
             const filters = c.filters.map((f) => (f === etcdserverpb.WatchCreateRequest_FilterType.NOPUT ? WatchFilter.NOPUT : WatchFilter.NODELETE));
-            const start = c.startRevision > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(c.startRevision);
             try {
               const res = broker.create(streamId, {
                 key: c.key,
                 rangeEnd: c.rangeEnd,
-                startRevision: start,
+                startRevision: toRevision(c.startRevision),
                 prevKv: c.prevKv,
                 filters,
                 progressNotify: c.progressNotify,

@@ -41,3 +41,4 @@ export {
   describeSnapshot,
   describeSoftState,
 } from './describe.js';
+export { Rng } from './rng.js';

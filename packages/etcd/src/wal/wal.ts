@@ -43,10 +43,8 @@ interface Tail {
   handle: FileHandle;
   /** Bytes in the current segment; the next record is written here. */
   size: number;
-  /** Rolling crc of the last record written. */
+  /** Rolling crc of the last record written (or queued in `pending`). */
   crc: number;
-  /** Records were written since the last fdatasync. */
-  dirty: boolean;
 }
 
 /**
@@ -117,7 +115,7 @@ export class Wal {
     const path = join(dir, first.name);
     await writeFileDurably(dir, path + TMP_SUFFIX, path, [header.bytes]);
     const handle = await open(path, TAIL_FLAGS);
-    const tail: Tail = { handle, size: header.bytes.byteLength, crc: header.crc, dirty: false };
+    const tail: Tail = { handle, size: header.bytes.byteLength, crc: header.crc };
     return new Wal(dir, new Uint8Array(metadata), segmentBytesOf(options), [first], tail, 0, undefined, undefined);
   }
 
@@ -189,7 +187,7 @@ export class Wal {
       await handle.close();
       throw err;
     }
-    const tail: Tail = { handle, size: newestBytes, crc: expectedSeed ?? 0, dirty: false };
+    const tail: Tail = { handle, size: newestBytes, crc: expectedSeed ?? 0 };
     const wal = new Wal(
       dir,
       replay.metadata,
@@ -209,7 +207,8 @@ export class Wal {
   }
 
   /**
-   * Appends `entries` (then `hardState`, if given) as one write, and fdatasyncs if `mustSync`.
+   * Appends `entries` (then `hardState`, if given) as one durable write if `mustSync`;
+   * otherwise they wait in memory for the next synced write (see Pending).
    * Entries at an index at or below ones already saved replace them on replay.
    */
   save(hardState: HardState | undefined, entries: readonly Entry[], mustSync: boolean): Promise<void> {
@@ -269,10 +268,7 @@ export class Wal {
       if (this.closed) return;
       this.closed = true;
       try {
-        if (this.failure === undefined) {
-          await this.flushPending();
-          if (this.tail.dirty) await this.tail.handle.datasync();
-        }
+        if (this.failure === undefined) await this.flushPending();
       } finally {
         await this.tail.handle.close();
       }
@@ -327,17 +323,15 @@ export class Wal {
     const tail = this.tail;
     await this.io('write', () => writeAll(tail.handle, bytes, tail.size));
     tail.size += total;
-    // The tail is opened O_DSYNC: a completed write is already as durable as write +
-    // fdatasync would make it, in one syscall and one trip through libuv's thread pool.
-    tail.dirty = false;
   }
 
-  private async sync(): Promise<void> {
-    await this.flushPending();
-    const tail = this.tail;
-    if (!tail.dirty) return;
-    await this.io('fdatasync', () => tail.handle.datasync());
-    tail.dirty = false;
+  /**
+   * Makes everything saved so far durable. The tail is opened O_DSYNC, so a completed
+   * write is already as durable as write + fdatasync would make it (one syscall, one trip
+   * through libuv's thread pool): syncing is writing out what is pending.
+   */
+  private sync(): Promise<void> {
+    return this.flushPending();
   }
 
   /**
@@ -366,7 +360,7 @@ export class Wal {
     await this.io(`create ${next.name}`, () => writeFileDurably(this.dir, path + TMP_SUFFIX, path, [header.bytes]));
     const handle = await this.io(`open ${next.name}`, () => open(path, TAIL_FLAGS));
     const old = this.tail.handle;
-    this.tail = { handle, size: header.bytes.byteLength, crc: header.crc, dirty: false };
+    this.tail = { handle, size: header.bytes.byteLength, crc: header.crc };
     this.segments.push(next);
     await this.io('close previous segment', () => old.close());
   }

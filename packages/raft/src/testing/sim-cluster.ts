@@ -3,7 +3,7 @@ import { ErrCompacted, ErrSnapOutOfDate, ErrUnavailable, ProposalDroppedError } 
 import { RawNode } from '../raw-node.js';
 import { MemoryStorage } from '../storage.js';
 import { MessageType, type Entry, type HardState, type Message, type NodeId, type Ready } from '../types.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 import { NO_FAULTS, SimNetwork, type NetworkFaults } from './sim-network.js';
 
 const enc = new TextEncoder();

@@ -1,5 +1,5 @@
 import type { Message, NodeId } from '../types.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 
 export interface NetworkFaults {
   /** Probability a message is lost. */

@@ -1,4 +1,7 @@
-/** Small seeded PRNG (mulberry32) for tests and simulations; never used by the core. */
+/**
+ * Small seeded PRNG (mulberry32): the `random` a driver can inject for reproducible runs,
+ * and what the simulation and kemu's test tooling use. Never called by the core itself.
+ */
 export class Rng {
   private state: number;
 
