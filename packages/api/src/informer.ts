@@ -1,0 +1,206 @@
+import type { KubeClient, WatchHandle } from './client.js';
+import { isApiError, Reason } from './errors.js';
+import type { ObjectMeta } from './gen/kemu/api/meta.js';
+import type { ResourceName, ResourceTypes } from './resources.js';
+
+export interface InformerHandlers<T> {
+  add?(obj: T): void;
+  update?(old: T, obj: T): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Called with errors that make the informer relist or rewatch (logging only). */
+  onError?: (err: unknown) => void;
+}
+
+/** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
+export function objectKey(meta: ObjectMeta | undefined): string {
+  return meta?.namespace ? `${meta.namespace}/${meta.name ?? ''}` : (meta?.name ?? '');
+}
+
+/**
+ * A shared informer: lists a resource, then watches it from the list's resourceVersion,
+ * keeping a local cache and calling handlers for every change. A broken watch resumes
+ * from the last resourceVersion seen (bookmarks keep that fresh); a "too old" answer
+ * (410) makes it relist and deliver the difference as add/update/delete. No polling.
+ */
+export class Informer<R extends ResourceName> {
+  private readonly store = new Map<string, ResourceTypes[R]>();
+  private readonly handlers: InformerHandlers<ResourceTypes[R]>[] = [];
+  private resourceVersion = '';
+  private watch: WatchHandle | undefined;
+  private stopped = false;
+  private synced = false;
+  private readonly syncWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: KubeClient,
+    readonly resource: R,
+    private readonly options: InformerOptions = {},
+  ) {}
+
+  on(h: InformerHandlers<ResourceTypes[R]>): this {
+    this.handlers.push(h);
+    return this;
+  }
+
+  start(): this {
+    void this.run();
+    return this;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watch?.close();
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list has been delivered to the handlers. */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((r) => this.syncWaiters.push(r));
+  }
+
+  get(namespace: string, name: string): ResourceTypes[R] | undefined {
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  getByKey(key: string): ResourceTypes[R] | undefined {
+    return this.store.get(key);
+  }
+
+  list(filter?: (o: ResourceTypes[R]) => boolean): ResourceTypes[R][] {
+    const all = [...this.store.values()];
+    return filter ? all.filter(filter) : all;
+  }
+
+  /** The newest resourceVersion this cache reflects. */
+  lastSyncResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    let needList = true;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        await this.watchOnce();
+        backoff = 100;
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof ExpiredWatch || isApiError(err, Reason.Expired) || isApiError(err, Reason.Gone)) needList = true;
+        this.options.onError?.(err);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const items: ResourceTypes[R][] = [];
+    let cont = '';
+    let rv = '';
+    do {
+      const page = await this.client.list(this.resource, {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
+        limit: 5000,
+        continue: cont,
+      });
+      items.push(...page.items);
+      cont = page.continue;
+      rv ||= page.resourceVersion;
+    } while (cont);
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const key = objectKey(obj.metadata);
+      seen.add(key);
+      this.upsert(key, obj);
+    }
+    for (const [key, old] of this.store) {
+      if (!seen.has(key)) {
+        this.store.delete(key);
+        for (const h of this.handlers) h.delete?.(old);
+      }
+    }
+    this.resourceVersion = rv;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private upsert(key: string, obj: ResourceTypes[R]): void {
+    const old = this.store.get(key);
+    this.store.set(key, obj);
+    if (!old) {
+      for (const h of this.handlers) h.add?.(obj);
+    } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
+      for (const h of this.handlers) h.update?.(old, obj);
+    }
+  }
+
+  private watchOnce(): Promise<void> {
+    this.watch = this.client.watch(
+      this.resource,
+      {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+      },
+      (e) => {
+        switch (e.type) {
+          case 'ERROR':
+            this.watch?.close();
+            failed = e.status;
+            return;
+          case 'BOOKMARK':
+            break;
+          case 'ADDED':
+          case 'MODIFIED':
+            this.upsert(objectKey(e.object.metadata), e.object);
+            break;
+          case 'DELETED': {
+            const key = objectKey(e.object.metadata);
+            const old = this.store.get(key);
+            this.store.delete(key);
+            if (old) for (const h of this.handlers) h.delete?.(e.object);
+            break;
+          }
+        }
+        this.resourceVersion = e.object.metadata?.resourceVersion ?? this.resourceVersion;
+      },
+    );
+    let failed: { reason?: string; message?: string; code?: number } | undefined;
+    return this.watch.done.then(() => {
+      if (failed) {
+        const err = Object.assign(new Error(failed.message ?? 'watch failed'), failed);
+        if (failed.reason === Reason.Expired || failed.reason === Reason.Gone || failed.code === 410) {
+          this.resourceVersion = '';
+          throw new ExpiredWatch(failed.message ?? 'too old resource version', { cause: err });
+        }
+        throw err;
+      }
+    });
+  }
+}
+
+class ExpiredWatch extends Error {
+  override readonly name = 'ExpiredWatch';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

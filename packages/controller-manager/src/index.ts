@@ -1,0 +1,2 @@
+export * from './controller.js';
+export { WorkQueue } from './work-queue.js';
