@@ -74,8 +74,14 @@ export class FieldError {
   }
 }
 
+/** A value printed verbatim in a field error, e.g. Go's `[]string{"10.0.0.1"}`. */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+
 /** Values print as Go's %v/%q would: strings quoted, numbers and booleans bare. */
 export function formatValue(v: unknown): string {
+  if (v instanceof GoLiteral) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null) return 'null';

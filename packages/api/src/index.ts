@@ -29,7 +29,7 @@ export {
   type ResourceInfo,
 } from './resources.js';
 export { ApiError, apiError, errors, isApiError, Reason, type StatusTarget } from './errors.js';
-export { FieldPath, FieldError, FieldErrorType, fieldErrors, formatValue, invalidError } from './field-errors.js';
+export { FieldPath, FieldError, GoLiteral, FieldErrorType, fieldErrors, formatValue, invalidError } from './field-errors.js';
 export { decodeObject } from './decode.js';
 export { applyMergePatch } from './merge-patch.js';
 export {

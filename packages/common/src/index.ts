@@ -3,3 +3,4 @@ export { loadConfig, usage, ConfigError, type Config, type OptionSpec } from './
 export { createLogger, type Logger } from './log.js';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Check } from './ops-server.js';
 export { onShutdown } from './shutdown.js';
+export { serveGrpc, shutdownGrpc, splitHostPort } from './grpc-listen.js';
