@@ -19,7 +19,7 @@ describe('Service endpoints follow the ready pods', () => {
       ipPrefix: '127.30.0',
       apiservers: 1,
       controllerManagers: 1,
-      controllerManagerArgs: ['--node-monitor-grace-period', '2s', '--pod-eviction-timeout', '4s'],
+      controllerManagerArgs: ['--node-monitor-grace-period', '2s', '--pod-eviction-timeout', '4s', '--load-balancer-pool', '127.30.50.1-127.30.50.3'],
     });
     client = cp.client();
     for (let i = 1; i <= 3; i++) {
@@ -137,5 +137,32 @@ describe('Service endpoints follow the ready pods', () => {
       const placed = live.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.spec?.nodeName);
       assert.ok(!placed.includes(deadNode.o.name), `replacements avoid the dead node: ${placed.join(',')}`);
     }, 30_000);
+  });
+
+  test('a LoadBalancer Service gets node ports and an external IP from the pool', async () => {
+    const lb = await client.create('services', {
+      metadata: { name: 'web-lb', namespace: NS },
+      spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    });
+    const nodePort = lb.spec?.ports?.[0]?.nodePort ?? 0;
+    assert.ok(nodePort >= 30000 && nodePort <= 32767);
+    await eventually(async () => {
+      const s = await client.get('services', NS, 'web-lb');
+      assert.match(s.status?.loadBalancer?.ingress?.[0]?.ip ?? '', /^127\.30\.50\.[1-3]$/);
+    });
+  });
+
+  test('deleting the Deployment removes its ReplicaSets and Pods; deleting the Service removes its slices', async () => {
+    await client.delete('deployments', NS, 'web');
+    await eventually(async () => {
+      assert.equal((await client.list('replicasets', { namespace: NS, labelSelector: SELECTOR })).items.length, 0);
+      const pods = await client.list('pods', { namespace: NS, labelSelector: SELECTOR });
+      // Pods on the dead node stay Terminating (no kubelet to confirm), as in Kubernetes.
+      assert.ok(pods.items.every((p) => p.metadata?.deletionTimestamp), pods.items.map((p) => p.metadata?.name).join(','));
+    }, 30_000);
+    await client.delete('services', NS, 'web');
+    await eventually(async () => {
+      assert.equal((await client.list('endpointslices', { namespace: NS, labelSelector: 'kubernetes.io/service-name=web' })).items.length, 0);
+    });
   });
 });

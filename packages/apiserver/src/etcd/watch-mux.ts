@@ -59,12 +59,10 @@ export class EtcdWatchMux {
 
   /** Resolves with a revision all watches have caught up to (an etcd progress notification). */
   requestProgress(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      if (!this.stream) return reject(new Error('etcd watch stream not connected'));
+    return new Promise((resolve) => {
       this.progressWaiters.push(resolve);
-      if (this.progressWaiters.length === 1) {
-        this.stream.write({ requestUnion: { $case: 'progressRequest', progressRequest: {} } });
-      }
+      // While disconnected the request goes out on the next stream (see connect()).
+      this.stream?.write({ requestUnion: { $case: 'progressRequest', progressRequest: {} } });
     });
   }
 

@@ -119,25 +119,33 @@ export class WatchCache {
   }
 
   /** Waits until the cache reflects at least revision `rv` (an etcd progress request nudges it). */
-  async waitFor(rv: number, timeoutMs = 3_000): Promise<void> {
+  async waitFor(rv: number, timeoutMs = 5_000): Promise<void> {
     await this.whenReady();
     if (this.rv >= rv) return;
     const reached = new Promise<void>((resolve) => this.rvWaiters.push({ rv, resolve }));
     let timer: NodeJS.Timeout | undefined;
+    let nudge: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(errors.timeout(`Too large resource version: ${rv}, current: ${this.rv}`)),
         timeoutMs,
       );
     });
-    this.mux.requestProgress().then(
-      (r) => this.advance(r),
-      () => undefined,
-    );
+    const ask = (): void => {
+      this.mux.requestProgress().then(
+        (r) => this.advance(r),
+        () => undefined,
+      );
+    };
+    ask();
+    // A progress request can be lost with a broken stream: ask again until answered.
+    nudge = setInterval(ask, 500);
     try {
       await Promise.race([reached, timeout]);
     } finally {
       clearTimeout(timer);
+      clearInterval(nudge);
+      nudge = undefined;
     }
   }
 
