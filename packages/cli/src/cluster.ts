@@ -1,13 +1,20 @@
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planEtcdCluster } from '@kemu/etcd';
 import { isAlive, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
-export const COMPONENTS = ['etcd'] as const;
+export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
+/** The local address plan (DESIGN.md). */
+export const APISERVER_ADDR = '127.0.2.1:6443';
+const APISERVER_OPS = '127.0.2.1:6444';
+const CONTROLLER_MANAGER_OPS = ['127.0.3.1:10257', '127.0.3.2:10257'];
+
 /** Path of a kemu package's compiled entry point. */
-export function entryPoint(pkg: 'etcd'): string {
+export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager'): string {
   return fileURLToPath(new URL(`../../${pkg}/dist/main.js`, import.meta.url));
 }
 
@@ -19,33 +26,118 @@ export interface UpOptions {
   onProgress?: (line: string) => void;
 }
 
+/** Bearer tokens of the local cluster: one per component, made once per state dir. */
+export interface Tokens {
+  admin: string;
+  controllerManager: string;
+  node: string;
+}
+
+export function tokens(stateDir: string): Tokens {
+  const dir = resolve(stateDir);
+  const file = join(dir, 'tokens.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Tokens;
+  mkdirSync(dir, { recursive: true });
+  const make = (): string => randomBytes(24).toString('base64url');
+  const t: Tokens = { admin: make(), controllerManager: make(), node: make() };
+  writeFileSync(file, JSON.stringify(t, null, 2) + '\n', { mode: 0o600 });
+  // kube-apiserver's --token-auth-file format: token,user,uid[,"groups"]
+  writeFileSync(
+    join(dir, 'tokens.csv'),
+    [
+      `${t.admin},kubernetes-admin,uid-admin,"system:masters"`,
+      `${t.controllerManager},system:kube-controller-manager,uid-kcm`,
+      `${t.node},system:node,uid-node,"system:nodes"`,
+    ].join('\n') + '\n',
+    { mode: 0o600 },
+  );
+  writeFileSync(join(dir, 'controller-manager.token'), t.controllerManager + '\n', { mode: 0o600 });
+  return t;
+}
+
+interface Planned {
+  component: Component;
+  name: string;
+  args: string[];
+  opsUrl: string;
+  describe: string;
+}
+
+function plan(stateDir: string, o: UpOptions): Planned[] {
+  const out: Planned[] = [];
+  const etcd = planEtcdCluster({ stateDir, ipPrefix: o.etcdIpPrefix });
+  const etcdEndpoints = etcd.map((m) => m.clientUrl.replace('http://', '')).join(',');
+  if (o.components.includes('etcd')) {
+    for (const m of etcd) {
+      out.push({ component: 'etcd', name: m.name, args: [entryPoint('etcd'), ...m.args], opsUrl: m.metricsUrl, describe: `client ${m.clientUrl}` });
+    }
+  }
+  if (o.components.includes('apiserver')) {
+    tokens(stateDir);
+    const [host, port] = APISERVER_ADDR.split(':') as [string, string];
+    out.push({
+      component: 'apiserver',
+      name: 'apiserver',
+      args: [
+        entryPoint('apiserver'),
+        '--etcd-servers', etcdEndpoints,
+        '--bind-address', host,
+        '--secure-port', port,
+        '--ops-addr', APISERVER_OPS,
+        '--token-auth-file', join(stateDir, 'tokens.csv'),
+      ],
+      opsUrl: `http://${APISERVER_OPS}`,
+      describe: `gRPC ${APISERVER_ADDR}`,
+    });
+  }
+  if (o.components.includes('controller-manager')) {
+    tokens(stateDir);
+    CONTROLLER_MANAGER_OPS.forEach((ops, i) => {
+      out.push({
+        component: 'controller-manager',
+        name: `controller-manager-${i}`,
+        args: [
+          entryPoint('controller-manager'),
+          '--apiserver', APISERVER_ADDR,
+          '--token-file', join(stateDir, 'controller-manager.token'),
+          '--ops-addr', ops,
+        ],
+        opsUrl: `http://${ops}`,
+        describe: `metrics http://${ops}/metrics (leader-elected)`,
+      });
+    });
+  }
+  return out;
+}
+
 /**
  * Starts the requested components as separate OS processes on loopback (the address plan
- * in DESIGN.md) and waits until each is ready. Processes already running from this state
- * dir are left alone; a stopped cluster restarts from its data.
+ * in DESIGN.md), in dependency order, waiting until each group is ready. Processes
+ * already running from this state dir are left alone; a stopped cluster restarts from
+ * its data.
  */
 export async function up(o: UpOptions): Promise<ProcessRecord[]> {
   const stateDir = resolve(o.stateDir);
   const running = readProcesses(stateDir).filter((r) => isAlive(r.pid));
   const records = [...running];
   const progress = o.onProgress ?? (() => undefined);
-  if (o.components.includes('etcd')) {
-    const plan = planEtcdCluster({ stateDir, ipPrefix: o.etcdIpPrefix });
+  const planned = plan(stateDir, o);
+  for (const component of COMPONENTS) {
     const started: ProcessRecord[] = [];
-    for (const m of plan) {
-      if (running.some((r) => r.name === m.name)) {
-        progress(`${m.name}: already running`);
+    for (const p of planned.filter((x) => x.component === component)) {
+      if (running.some((r) => r.name === p.name)) {
+        progress(`${p.name}: already running`);
         continue;
       }
-      const rec = startProcess(stateDir, { name: m.name, command: process.execPath, args: [entryPoint('etcd'), ...m.args], opsUrl: m.metricsUrl });
+      const rec = startProcess(stateDir, { name: p.name, command: process.execPath, args: p.args, opsUrl: p.opsUrl });
       started.push(rec);
       records.push(rec);
-      progress(`${m.name}: started (pid ${rec.pid}), client ${m.clientUrl}`);
+      progress(`${p.name}: started (pid ${rec.pid}), ${p.describe}`);
     }
     writeProcesses(stateDir, records);
     await Promise.all(
       started.map(async (r) => {
-        await waitReady(r.opsUrl, 30_000, () => isAlive(r.pid));
+        await waitReady(r.opsUrl, 60_000, () => isAlive(r.pid));
         progress(`${r.name}: ready`);
       }),
     );
@@ -55,7 +147,8 @@ export async function up(o: UpOptions): Promise<ProcessRecord[]> {
 
 export async function down(stateDir: string, onProgress?: (line: string) => void): Promise<void> {
   const dir = resolve(stateDir);
-  const records = readProcesses(dir);
+  // Stop in reverse dependency order so nothing logs errors about what stopped first.
+  const records = readProcesses(dir).reverse();
   await stopProcesses(records);
   for (const r of records) onProgress?.(`${r.name}: stopped (pid ${r.pid})`);
   writeProcesses(dir, []);

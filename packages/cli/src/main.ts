@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `kemu` command.
 import { Command, Option } from 'commander';
-import { COMPONENTS, down, up, type Component } from './cluster.js';
+import { APISERVER_ADDR, COMPONENTS, down, tokens, up, type Component } from './cluster.js';
+import { runDemo } from './demo.js';
 import { planEtcdCluster } from '@kemu/etcd';
 import { readProcesses, isAlive } from './processes.js';
 import { etcdStatus, formatStatus } from './etcd-status.js';
@@ -14,7 +15,7 @@ program
   .command('up')
   .description('start the local cluster as separate processes on loopback')
   .addOption(stateDirOption())
-  .addOption(new Option('--components <list>', 'components to start (comma separated)').default('etcd'))
+  .addOption(new Option('--components <list>', 'components to start (comma separated)').default(COMPONENTS.join(',')))
   .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
   .option('--foreground', 'stay attached; Ctrl-C stops everything')
   .option('--demo', 'start a demo and stay attached (implies --foreground)')
@@ -36,9 +37,20 @@ program
     say('');
     say('etcd is up. Try it with etcdctl (Debian package etcd-client):');
     say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
-    say('  etcdctl put greeting hello && etcdctl get greeting');
+    say('  etcdctl get /registry --prefix --keys-only');
     say('  etcdctl endpoint status -w table');
+    if (components.includes('apiserver')) {
+      say(`The apiserver serves gRPC on ${APISERVER_ADDR}; the admin bearer token is in ${o.stateDir}/tokens.json.`);
+    }
     say('');
+    if (o.demo && components.includes('controller-manager')) {
+      try {
+        await runDemo(APISERVER_ADDR, tokens(o.stateDir).admin);
+      } catch (err) {
+        say(`demo failed: ${(err as Error).message}`);
+      }
+      say('');
+    }
     if (o.foreground || o.demo) {
       say('Press Ctrl-C to stop the cluster.');
       let stopping = false;

@@ -26,3 +26,10 @@ test('bad values and unknown flags are errors naming the flag', () => {
   assert.throws(() => loadConfig(specs, ['--nope', '1'], {}), ConfigError);
   assert.throws(() => loadConfig(specs, [], { KEMU_VERBOSE: 'maybe' }), /--verbose: invalid boolean/);
 });
+
+test('a boolean flag can be turned off as --flag=false', () => {
+  const specs = { leaderElect: { kind: 'bool', description: 'x', default: true } } as const satisfies Record<string, OptionSpec>;
+  assert.equal(loadConfig(specs, ['--leader-elect=false'], {}).leaderElect, false);
+  assert.equal(loadConfig(specs, ['--leader-elect'], { KEMU_LEADER_ELECT: 'false' }).leaderElect, true);
+  assert.throws(() => loadConfig(specs, ['--leader-elect=maybe'], {}), /--leader-elect: invalid boolean "maybe"/);
+});

@@ -65,9 +65,19 @@ export function loadConfig<Specs extends Record<string, OptionSpec>>(
     const spec = specs[key]!;
     options[camelToKebab(key)] = { type: spec.kind === 'bool' ? 'boolean' : 'string' };
   }
+  // parseArgs takes boolean flags bare only; `--leader-elect=false` (the Kubernetes
+  // spelling for turning a default-true flag off) is read here instead.
+  const boolFlags = new Set(Object.keys(specs).filter((k) => specs[k]!.kind === 'bool').map(camelToKebab));
+  const assigned: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const arg of argv) {
+    const m = /^--([a-z0-9-]+)=(.*)$/.exec(arg);
+    if (m && boolFlags.has(m[1]!)) assigned[m[1]!] = m[2]!;
+    else rest.push(arg);
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = { ...assigned, ...parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values };
   } catch (err) {
     throw new ConfigError((err as Error).message, { cause: err });
   }

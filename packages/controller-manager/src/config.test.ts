@@ -4,15 +4,13 @@ import { loadConfig } from '@kemu/common';
 import {
   controllerManagerOptions,
   ControllerManagerConfigError,
-  liftBooleanAssignments,
   parseDuration,
   resolveConfig,
   selectControllers,
 } from './config.js';
 
 const resolve = (argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}) => {
-  const lifted = liftBooleanAssignments(argv, env);
-  return resolveConfig(loadConfig(controllerManagerOptions, lifted.argv, lifted.env), (p) => {
+  return resolveConfig(loadConfig(controllerManagerOptions, argv, env), (p) => {
     const f = files[p];
     if (f === undefined) throw new Error('ENOENT: no such file');
     return f;

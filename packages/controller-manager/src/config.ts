@@ -191,32 +191,9 @@ export function resolveConfig(
   };
 }
 
-/**
- * @kemu/common's parser takes boolean flags bare (`--leader-elect`), so a default-true flag
- * could not be turned off from the command line. kube-controller-manager's spelling
- * `--leader-elect=false` is accepted by handing the value on as the flag's environment
- * variable, which the flag would have overridden anyway.
- */
-export function liftBooleanAssignments(argv: readonly string[], env: NodeJS.ProcessEnv): { argv: string[]; env: NodeJS.ProcessEnv } {
-  const bools = new Set(
-    Object.entries(controllerManagerOptions)
-      .filter(([, spec]) => spec.kind === 'bool')
-      .map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)),
-  );
-  const out: string[] = [];
-  const outEnv = { ...env };
-  for (const arg of argv) {
-    const m = /^--([a-z-]+)=(.*)$/.exec(arg);
-    if (m && bools.has(m[1]!)) outEnv[`KEMU_${m[1]!.replace(/-/g, '_').toUpperCase()}`] = m[2]!;
-    else out.push(arg);
-  }
-  return { argv: out, env: outEnv };
-}
-
 export function loadControllerManagerConfig(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): ControllerManagerConfig {
-  const lifted = liftBooleanAssignments(argv, env);
-  return resolveConfig(loadConfig(controllerManagerOptions, lifted.argv, lifted.env));
+  return resolveConfig(loadConfig(controllerManagerOptions, [...argv], env));
 }

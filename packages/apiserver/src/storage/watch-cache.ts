@@ -124,7 +124,7 @@ export class WatchCache {
     if (this.rv >= rv) return;
     const reached = new Promise<void>((resolve) => this.rvWaiters.push({ rv, resolve }));
     let timer: NodeJS.Timeout | undefined;
-    let nudge: NodeJS.Timeout | undefined;
+
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(errors.timeout(`Too large resource version: ${rv}, current: ${this.rv}`)),
@@ -139,13 +139,12 @@ export class WatchCache {
     };
     ask();
     // A progress request can be lost with a broken stream: ask again until answered.
-    nudge = setInterval(ask, 500);
+    const nudge = setInterval(ask, 500);
     try {
       await Promise.race([reached, timeout]);
     } finally {
       clearTimeout(timer);
       clearInterval(nudge);
-      nudge = undefined;
     }
   }
 
