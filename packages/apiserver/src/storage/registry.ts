@@ -84,6 +84,7 @@ export class Registry {
     for (const r of Object.keys(RESOURCES) as ResourceName[]) {
       this.caches.set(r, new WatchCache(resourceInfo(r), etcd, mux, log, (kv) => decodeStored(kv)));
     }
+    this.trackAllocations();
   }
 
   async start(): Promise<void> {
@@ -424,17 +425,53 @@ export class Registry {
     if (!kv) throw errors.notFound({ resource: 'namespaces', name });
   }
 
-  /** What the Service cache says is allocated (the Txn's compares are the real guard). */
+  /**
+   * What the Service cache says is allocated (the Txn's compares are the real guard),
+   * without `except`'s own values, plus values other apiservers were seen to claim.
+   */
   private taken(except?: Service): { ip(ip: string): boolean; port(p: number): boolean } {
-    const ips = new Set<string>(this.extraTaken.ips);
-    const ports = new Set<number>(this.extraTaken.ports);
-    for (const c of this.cache('services').all()) {
+    const mineIPs = new Set(except?.spec?.clusterIP ? [except.spec.clusterIP] : []);
+    const minePorts = new Set(except ? nodePortsOf(except) : []);
+    const a = this.allocated;
+    return {
+      ip: (x) => (a.ips.get(x) ?? 0) - (mineIPs.has(x) ? 1 : 0) > 0 || this.extraTaken.ips.has(x),
+      port: (p) => (a.ports.get(p) ?? 0) - (minePorts.has(p) ? 1 : 0) > 0 || this.extraTaken.ports.has(p),
+    };
+  }
+
+  /** Reference counts of the ClusterIPs and node ports of the Services in the cache. */
+  private readonly allocated = { ips: new Map<string, number>(), ports: new Map<number, number>() };
+
+  private trackAllocations(): void {
+    const a = this.allocated;
+    const bump = <K>(m: Map<K, number>, k: K, d: number): void => {
+      const n = (m.get(k) ?? 0) + d;
+      if (n > 0) m.set(k, n);
+      else m.delete(k);
+    };
+    const apply = (c: CachedObject | undefined, d: number): void => {
+      if (!c) return;
       const s = c.obj as Service;
-      if (except && s.metadata?.uid === except.metadata?.uid) continue;
-      if (s.spec?.clusterIP && s.spec.clusterIP !== 'None') ips.add(s.spec.clusterIP);
-      for (const p of nodePortsOf(s)) ports.add(p);
-    }
-    return { ip: (x) => ips.has(x), port: (p) => ports.has(p) };
+      const ip = s.spec?.clusterIP;
+      if (ip && ip !== 'None') {
+        bump(a.ips, ip, d);
+        if (d > 0) this.extraTaken.ips.delete(ip);
+      }
+      for (const p of nodePortsOf(s)) {
+        bump(a.ports, p, d);
+        if (d > 0) this.extraTaken.ports.delete(p);
+      }
+    };
+    this.cache('services').subscribe({
+      reset: () => {
+        a.ips.clear();
+        a.ports.clear();
+      },
+      change: (prev, cur) => {
+        apply(prev, -1);
+        apply(cur, 1);
+      },
+    });
   }
 
   /** Values another apiserver claimed before our cache saw its Service: avoid them next try. */

@@ -79,6 +79,8 @@ export class WatchCache {
   private readyWaiters: (() => void)[] = [];
   private rvWaiters: { rv: number; resolve: () => void }[] = [];
   private ready = false;
+  /** Told about every change to `objects` (prev, cur), after a reset on every relist. */
+  private readonly changeListeners: { reset(): void; change(prev: CachedObject | undefined, cur: CachedObject | undefined): void }[] = [];
 
   constructor(
     readonly info: ResourceInfo,
@@ -96,7 +98,12 @@ export class WatchCache {
   async start(): Promise<void> {
     const page = await this.etcd.range(this.prefix);
     this.objects.clear();
-    for (const kv of page.kvs) this.objects.set(kv.key, this.decode(kv));
+    for (const l of this.changeListeners) l.reset();
+    for (const kv of page.kvs) {
+      const c = this.decode(kv);
+      this.objects.set(kv.key, c);
+      for (const l of this.changeListeners) l.change(undefined, c);
+    }
     this.rv = page.revision;
     this.windowStart = page.revision;
     this.events = [];
@@ -112,6 +119,11 @@ export class WatchCache {
     });
     this.ready = true;
     for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  /** Keeps a derived index in step with the cache (e.g. the allocated ClusterIPs). */
+  subscribe(l: { reset(): void; change(prev: CachedObject | undefined, cur: CachedObject | undefined): void }): void {
+    this.changeListeners.push(l);
   }
 
   whenReady(): Promise<void> {
@@ -211,6 +223,7 @@ export class WatchCache {
         obj.metadata = { ...obj.metadata, resourceVersion: String(e.kv.modRevision) };
         ev = { type: 'DELETED', rv: e.kv.modRevision, cur: new CachedObject(obj, e.kv.modRevision), prev: last };
       }
+      for (const l of this.changeListeners) l.change(ev.prev, ev.type === 'DELETED' ? undefined : ev.cur);
       this.events.push(ev);
       for (const w of this.watchers) this.deliver(w, ev);
     }
