@@ -38,7 +38,7 @@ export class ControlPlane {
   ) {}
 
   static async start(opts: ControlPlaneOptions): Promise<ControlPlane> {
-    const etcd = await EtcdTestCluster.start({ ipPrefix: opts.ipPrefix, heartbeatMs: 50, electionMs: 500 });
+    const etcd = await EtcdTestCluster.start({ ipPrefix: opts.ipPrefix, heartbeatMs: 50, electionMs: 500, snapshotCount: 100_000 });
     const cp = new ControlPlane(etcd, opts);
     try {
       writeFileSync(

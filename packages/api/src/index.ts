@@ -54,4 +54,4 @@ export {
   type WatchOptions,
   type WatchHandle,
 } from './client.js';
-export { Informer, objectKey, type InformerHandlers, type InformerOptions } from './informer.js';
+export { Informer, indexers, objectKey, selectByLabels, type InformerHandlers, type InformerOptions } from './informer.js';

@@ -36,6 +36,9 @@ export class Informer<R extends ResourceName> {
   private stopped = false;
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
+  /** client-go style indexers: index name -> value -> keys of the objects that have it. */
+  private readonly indexers = new Map<string, (obj: ResourceTypes[R]) => readonly string[]>();
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -46,6 +49,39 @@ export class Informer<R extends ResourceName> {
   on(h: InformerHandlers<ResourceTypes[R]>): this {
     this.handlers.push(h);
     return this;
+  }
+
+  /**
+   * Adds an index: `fn` names the values an object is filed under; byIndex() returns the
+   * objects filed under one value without scanning the cache. Call before start().
+   */
+  addIndexer(name: string, fn: (obj: ResourceTypes[R]) => readonly string[]): this {
+    if (this.indexers.has(name)) return this;
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.store) for (const v of fn(obj)) addTo(index, v, key);
+    return this;
+  }
+
+  hasIndexer(name: string): boolean {
+    return this.indexers.has(name);
+  }
+
+  byIndex(name: string, value: string): ResourceTypes[R][] {
+    const index = this.indices.get(name);
+    if (!index) throw new Error(`informer ${this.resource}: no index ${name}`);
+    const out: ResourceTypes[R][] = [];
+    for (const key of index.get(value) ?? []) {
+      const o = this.store.get(key);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
+  /** How many objects are filed under `value` (to pick the smallest of several). */
+  indexSize(name: string, value: string): number {
+    return this.indices.get(name)?.get(value)?.size ?? 0;
   }
 
   start(): this {
@@ -131,7 +167,7 @@ export class Informer<R extends ResourceName> {
     }
     for (const [key, old] of this.store) {
       if (!seen.has(key)) {
-        this.store.delete(key);
+        this.remove(key, old);
         for (const h of this.handlers) h.delete?.(old);
       }
     }
@@ -142,9 +178,22 @@ export class Informer<R extends ResourceName> {
     }
   }
 
+  private remove(key: string, old: ResourceTypes[R]): void {
+    this.store.delete(key);
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name)!;
+      for (const v of fn(old)) removeFrom(index, v, key);
+    }
+  }
+
   private upsert(key: string, obj: ResourceTypes[R]): void {
     const old = this.store.get(key);
     this.store.set(key, obj);
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name)!;
+      if (old) for (const v of fn(old)) removeFrom(index, v, key);
+      for (const v of fn(obj)) addTo(index, v, key);
+    }
     if (!old) {
       for (const h of this.handlers) h.add?.(obj);
     } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
@@ -177,8 +226,10 @@ export class Informer<R extends ResourceName> {
           case 'DELETED': {
             const key = objectKey(e.object.metadata);
             const old = this.store.get(key);
-            this.store.delete(key);
-            if (old) for (const h of this.handlers) h.delete?.(e.object);
+            if (old) {
+              this.remove(key, old);
+              for (const h of this.handlers) h.delete?.(e.object);
+            }
             break;
           }
         }
@@ -197,6 +248,52 @@ export class Informer<R extends ResourceName> {
       }
     });
   }
+}
+
+function addTo(index: Map<string, Set<string>>, value: string, key: string): void {
+  let set = index.get(value);
+  if (!set) index.set(value, (set = new Set()));
+  set.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, value: string, key: string): void {
+  const set = index.get(value);
+  if (!set) return;
+  set.delete(key);
+  if (set.size === 0) index.delete(value);
+}
+
+/** Index functions every controller wants. */
+export const indexers = {
+  /** Under "<namespace>/<key>=<value>" for each label. */
+  labels: (o: { metadata?: ObjectMeta }): string[] =>
+    Object.entries(o.metadata?.labels ?? {}).map(([k, v]) => `${o.metadata?.namespace ?? ''}/${k}=${v}`),
+  namespace: (o: { metadata?: ObjectMeta }): string[] => [o.metadata?.namespace ?? ''],
+};
+
+/**
+ * The objects in `namespace` whose labels match a map selector (a Service's), found
+ * through the `labels` index: only the smallest posting list is scanned.
+ */
+export function selectByLabels<R extends ResourceName>(
+  informer: Informer<R>,
+  namespace: string,
+  selector: Readonly<Record<string, string>>,
+): ResourceTypes[R][] {
+  const pairs = Object.entries(selector);
+  if (pairs.length === 0) return informer.byIndex('namespace', namespace);
+  let best = '';
+  let bestSize = Infinity;
+  for (const [k, v] of pairs) {
+    const value = `${namespace}/${k}=${v}`;
+    const n = informer.indexSize('labels', value);
+    if (n < bestSize) [best, bestSize] = [value, n];
+  }
+  if (bestSize === 0) return [];
+  return informer.byIndex('labels', best).filter((o) => {
+    const labels = (o as { metadata?: ObjectMeta }).metadata?.labels ?? {};
+    return pairs.every(([k, v]) => labels[k] === v);
+  });
 }
 
 class ExpiredWatch extends Error {

@@ -1,4 +1,4 @@
-import { Informer, type KubeClient, type ResourceName } from '@kemu/api';
+import { indexers, Informer, type KubeClient, type ResourceName, type ResourceTypes } from '@kemu/api';
 import type { Logger } from '@kemu/common';
 import type { Registry } from 'prom-client';
 
@@ -27,6 +27,9 @@ export class SharedInformers {
       inf = new Informer(this.client, resource, {
         onError: (err) => this.log.warn({ err, resource }, 'informer: relisting or rewatching'),
       });
+      inf.addIndexer('namespace', indexers.namespace).addIndexer('labels', indexers.labels);
+      const extra: Record<string, (o: ResourceTypes[R]) => string[]> = EXTRA_INDEXERS[resource] ?? {};
+      for (const [name, fn] of Object.entries(extra)) inf.addIndexer(name, fn);
       this.informers.set(resource, inf);
       if (this.started) inf.start();
     }
@@ -45,6 +48,38 @@ export class SharedInformers {
   stop(): void {
     for (const inf of this.informers.values()) inf.stop();
   }
+}
+
+/**
+ * Indexes beyond namespace and labels, so that the controllers' hot lookups (the Services
+ * selecting a pod, a Service's slices, a node's pods) never scan a whole cache.
+ */
+const EXTRA_INDEXERS: { [R in ResourceName]?: Record<string, (o: ResourceTypes[R]) => string[]> } = {
+  services: {
+    /** Under "<namespace>/<key>=<value>" for each selector term. */
+    selector: (s) => Object.entries(s.spec?.selector ?? {}).map(([k, v]) => `${s.metadata?.namespace ?? ''}/${k}=${v}`),
+  },
+  endpointslices: {
+    service: (s) => {
+      const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
+      return svc ? [`${s.metadata?.namespace ?? ''}/${svc}`] : [];
+    },
+  },
+  pods: {
+    node: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []),
+  },
+};
+
+/** The Services that may select one of these pods (candidates: check their selectors). */
+export function servicesForPods(services: Informer<'services'>, pods: readonly { metadata?: { namespace?: string; labels?: Record<string, string> } }[]): ResourceTypes['services'][] {
+  const seen = new Map<string, ResourceTypes['services']>();
+  for (const p of pods) {
+    const ns = p.metadata?.namespace ?? '';
+    for (const [k, v] of Object.entries(p.metadata?.labels ?? {})) {
+      for (const s of services.byIndex('selector', `${ns}/${k}=${v}`)) seen.set(s.metadata?.uid ?? `${ns}/${s.metadata?.name ?? ''}`, s);
+    }
+  }
+  return [...seen.values()];
 }
 
 /** Node lifecycle timings (see node-lifecycle/README.md for the named presets). */

@@ -16,7 +16,7 @@ export const memberOptions = {
   initialClusterToken: { kind: 'string', description: 'cluster token; members with different tokens never talk', default: 'kemu' },
   heartbeatInterval: { kind: 'int', description: 'time between leader heartbeats, ms (one Raft tick)', default: 100 },
   electionTimeout: { kind: 'int', description: 'election timeout, ms', default: 1000 },
-  snapshotCount: { kind: 'int', description: 'applied entries between snapshots', default: 10000 },
+  snapshotCount: { kind: 'int', description: 'applied entries between snapshots (etcd 3.4: 100000)', default: 100_000 },
   snapshotCatchupEntries: { kind: 'int', description: 'entries kept after a snapshot for slow followers', default: 5000 },
   maxRequestBytes: { kind: 'int', description: 'largest client request, bytes', default: 1.5 * 1024 * 1024 },
   maxTxnOps: { kind: 'int', description: 'most operations in one transaction', default: 128 },

@@ -202,7 +202,12 @@ export class Registry {
     if (info.namespaced && r !== 'namespaces') await this.requireNamespace(meta.namespace);
     const key = this.key(info, meta.namespace ?? '', meta.name!);
 
-    if ((await this.etcdCall(() => this.etcd.get(key))).kv) throw errors.alreadyExists({ resource: r, group: info.group, name: meta.name });
+    // A Service's allocation could fail on its own ClusterIP before the Txn's compare says
+    // the name is taken: look first, so the answer is AlreadyExists (other kinds let the
+    // Txn tell, which saves a round trip per create).
+    if (r === 'services' && (await this.etcdCall(() => this.etcd.get(key))).kv) {
+      throw errors.alreadyExists({ resource: r, group: info.group, name: meta.name });
+    }
     for (let attempt = 0; ; attempt++) {
       let alloc = { cmps: [] as Cmp[], ops: [] as Op[] };
       const toStore = structuredClone(obj);

@@ -95,7 +95,7 @@ export class DeploymentController implements Controller {
     const replicaSets = this.replicaSets.list((rs) => rs.metadata?.namespace === ns);
     const podsByReplicaSet = new Map<string, Pod[]>();
     if (d.spec?.strategy?.type === 'Recreate') {
-      for (const pod of this.pods.list((p) => p.metadata?.namespace === ns)) {
+      for (const pod of this.pods.byIndex('namespace', ns)) {
         const uid = controllerRef(pod.metadata)?.uid;
         if (uid) podsByReplicaSet.set(uid, [...(podsByReplicaSet.get(uid) ?? []), pod]);
       }

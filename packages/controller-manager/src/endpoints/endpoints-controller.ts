@@ -1,7 +1,7 @@
-import { isApiError, objectKey, Reason, type Informer, type Pod } from '@kemu/api';
+import { isApiError, objectKey, Reason, selectByLabels, type Informer, type Pod } from '@kemu/api';
 import { assertNever, type Logger } from '@kemu/common';
 import { Counter } from 'prom-client';
-import type { Controller, ControllerContext } from '../controller.js';
+import { servicesForPods, type Controller, type ControllerContext } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
 import { podChangeAffectsEndpoints, servicesSelecting } from '../endpointslice/service-pods.js';
 import { reconcileEndpoints } from './reconcile-endpoints.js';
@@ -83,13 +83,11 @@ export class EndpointsController implements Controller {
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
-    const action = reconcileEndpoints(
-      namespace,
-      name,
-      this.services.get(namespace, name),
-      this.pods.list((p) => (p.metadata?.namespace ?? '') === namespace),
-      this.endpoints.get(namespace, name),
-    );
+    const service = this.services.get(namespace, name);
+    // A selector-less Service's Endpoints are the user's: no pods needed to decide that.
+    const selector = service?.spec?.selector ?? {};
+    const pods = Object.keys(selector).length ? selectByLabels(this.pods, namespace, selector) : [];
+    const action = reconcileEndpoints(namespace, name, service, pods, this.endpoints.get(namespace, name));
     const { client } = this.ctx;
     switch (action.kind) {
       case 'none':
@@ -122,8 +120,6 @@ export class EndpointsController implements Controller {
   }
 
   private enqueueServicesOf(pods: readonly Pod[]): void {
-    const namespace = pods[0]?.metadata?.namespace ?? '';
-    const candidates = this.services.list((s) => (s.metadata?.namespace ?? '') === namespace);
-    for (const svc of servicesSelecting(candidates, pods)) this.queue.add(objectKey(svc.metadata));
+    for (const svc of servicesSelecting(servicesForPods(this.services, pods), pods)) this.queue.add(objectKey(svc.metadata));
   }
 }

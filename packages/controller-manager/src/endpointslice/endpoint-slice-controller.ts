@@ -1,6 +1,6 @@
-import { isApiError, objectKey, Reason, type EndpointSlice, type Informer, type Node, type Pod } from '@kemu/api';
+import { isApiError, objectKey, Reason, selectByLabels, type EndpointSlice, type Informer, type Node, type Pod } from '@kemu/api';
 import type { Logger } from '@kemu/common';
-import type { Controller, ControllerContext } from '../controller.js';
+import { servicesForPods, type Controller, type ControllerContext } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
 import { endpointSliceMetrics, type EndpointSliceMetrics } from './metrics.js';
 import { countEndpointChanges, reconcileSlices } from './reconcile-slices.js';
@@ -91,9 +91,7 @@ export class EndpointSliceController implements Controller {
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
     const now = this.ctx.clock.now();
-    const existing = this.slices.list(
-      (s) => (s.metadata?.namespace ?? '') === namespace && s.metadata?.labels?.[LABEL_SERVICE_NAME] === name && isManagedSlice(s),
-    );
+    const existing = this.slices.byIndex('service', key).filter((s) => s.metadata?.labels?.[LABEL_SERVICE_NAME] === name && isManagedSlice(s));
 
     const service = this.services.get(namespace, name);
     if (!service) {
@@ -107,7 +105,7 @@ export class EndpointSliceController implements Controller {
     const stale = this.tracker.staleSlices(key, new Map(existing.map((s) => [s.metadata?.name ?? '', s])), now);
     if (stale.length > 0) throw new StaleSliceCacheError(key, stale);
 
-    const pods = this.pods.list((p) => (p.metadata?.namespace ?? '') === namespace);
+    const pods = selectByLabels(this.pods, namespace, service.spec?.selector ?? {});
     const zones = new Map(this.nodes.list().map((n) => [n.metadata?.name ?? '', zoneOf(n)]));
     const changes = reconcileSlices(service, pods, zones, existing);
     const total = changes.create.length + changes.update.length + changes.delete.length;
@@ -158,15 +156,13 @@ export class EndpointSliceController implements Controller {
 
   /** Queues every Service whose selector matches any of these (versions of) pods. */
   private enqueueServicesOf(pods: readonly Pod[]): void {
-    const namespace = pods[0]?.metadata?.namespace ?? '';
-    const candidates = this.services.list((s) => (s.metadata?.namespace ?? '') === namespace);
-    for (const svc of servicesSelecting(candidates, pods)) this.queue.add(objectKey(svc.metadata));
+    for (const svc of servicesSelecting(servicesForPods(this.services, pods), pods)) this.queue.add(objectKey(svc.metadata));
   }
 
   /** A node's arrival, departure or zone change affects the endpoints of its pods. */
   private enqueueServicesOnNode(node: Node): void {
     const nodeName = node.metadata?.name ?? '';
-    for (const pod of this.pods.list((p) => p.spec?.nodeName === nodeName)) this.enqueueServicesOf([pod]);
+    for (const pod of this.pods.byIndex('node', nodeName)) this.enqueueServicesOf([pod]);
   }
 
   private enqueueSliceService(slice: EndpointSlice): void {

@@ -104,7 +104,7 @@ export class ReplicaSetController implements Controller {
       return;
     }
     const ns = rs.metadata?.namespace ?? '';
-    const pods = this.pods.list((p) => p.metadata?.namespace === ns);
+    const pods = this.pods.byIndex('namespace', ns);
     const plan = planReplicaSet({
       rs,
       pods,
