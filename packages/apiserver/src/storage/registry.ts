@@ -106,6 +106,20 @@ export class Registry {
     return decodeStored(kv);
   }
 
+  /**
+   * The object to base a write on. Like kube-apiserver's GuaranteedUpdate, the first try
+   * uses the watch cache's copy (saving an etcd read per write); the Txn's mod_revision
+   * compare catches a stale copy, and every retry reads etcd. A client that named a
+   * resourceVersion the cache has not reached yet also gets an etcd read.
+   */
+  private async current(r: ResourceName, namespace: string, name: string, attempt: number, wantRv: string): Promise<CachedObject> {
+    if (attempt === 0) {
+      const cached = this.cache(r).getByKey(this.key(resourceInfo(r), namespace, name));
+      if (cached && (!wantRv || wantRv === String(cached.rv))) return cached;
+    }
+    return this.get(r, namespace, name);
+  }
+
   filter(r: ResourceName, q: { namespace: string; labelSelector: string; fieldSelector: string }): Filter {
     const info = resourceInfo(r);
     return {
@@ -243,7 +257,7 @@ export class Registry {
     if (info.namespaced) (obj.metadata ??= {}).namespace = ns;
     const wantRv = obj.metadata?.resourceVersion ?? '';
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.get(r, ns, name);
+      const cur = await this.current(r, ns, name, attempt, wantRv);
       if (wantRv && wantRv !== String(cur.rv)) throw errors.conflict({ resource: r, group: info.group, name });
       const res = await this.replace(r, info, cur, obj, subresource);
       if (res !== 'conflict') return res;
@@ -257,9 +271,9 @@ export class Registry {
       throw errors.badRequest('json: cannot unmarshal a merge patch that is not a JSON object');
     }
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.get(r, info.namespaced ? namespace : '', name);
-      const merged = applyMergePatch(cur.obj, patch) as Obj;
       const patchRv = (patch as Obj).metadata?.resourceVersion;
+      const cur = await this.current(r, info.namespaced ? namespace : '', name, attempt, patchRv ?? '');
+      const merged = applyMergePatch(cur.obj, patch) as Obj;
       if (patchRv && patchRv !== String(cur.rv)) throw errors.conflict({ resource: r, group: info.group, name });
       const res = await this.replace(r, info, cur, decodeObject(r, merged) as Obj, subresource);
       if (res !== 'conflict') return res;
@@ -302,7 +316,12 @@ export class Registry {
     const strip = structuredClone(old);
     if (strip.metadata) delete strip.metadata.resourceVersion;
     const value = JSON.stringify(next);
-    if (value === JSON.stringify(strip)) return cur; // a no-op update keeps its resourceVersion
+    if (value === JSON.stringify(strip)) {
+      // A no-op update keeps its resourceVersion, if `cur` really is the latest.
+      if (this.cache(r).getByKey(key) !== cur) return cur;
+      const { kv } = await this.etcdCall(() => this.etcd.get(key));
+      return kv?.modRevision === cur.rv ? cur : 'conflict';
+    }
     const res = await this.writeTxn([{ key, modRevision: cur.rv }, ...alloc.cmps], [{ put: key, value }, ...alloc.ops], async () => {
       const { kv } = await this.etcd.get(key);
       return kv && kv.value.toString('utf8') === value ? kv.modRevision : undefined;
@@ -321,7 +340,7 @@ export class Registry {
   async delete(r: ResourceName, namespace: string, name: string, q: DeleteQuery): Promise<CachedObject> {
     const info = resourceInfo(r);
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.get(r, info.namespaced ? namespace : '', name);
+      const cur = await this.current(r, info.namespaced ? namespace : '', name, attempt, q.resourceVersion);
       const old = cur.obj as Obj;
       const meta = old.metadata ?? {};
       if (q.uid && q.uid !== meta.uid) {
