@@ -16,21 +16,31 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger('controller-manager', { identity: config.leaderElection.identity });
-  const cm = new ControllerManager(config, log);
-  onShutdown(log, () => cm.stop());
-  // Like kube-controller-manager: a replica that lost the election exits at once and is
-  // restarted clean, rather than risk acting alongside the new leader.
-  void cm.fatal.then((reason) => {
-    log.fatal({ reason }, 'exiting');
-    log.flush();
-    process.exit(1);
+  let cm = new ControllerManager(config, log);
+  let stopping = false;
+  onShutdown(log, () => {
+    stopping = true;
+    return cm.stop();
   });
-  try {
-    await cm.start();
-  } catch (err) {
-    log.fatal({ err }, 'failed to start');
-    log.flush();
-    process.exit(1);
+  // kube-controller-manager exits when it loses the election and relies on its
+  // supervisor to start it clean. kemu's processes have no supervisor (kemu up starts
+  // them once; a test harness tracks them by PID), so a replica that lost the election
+  // (e.g. it could not renew while the apiserver was overloaded) stops every controller
+  // and informer, drops its clients, and starts over as a fresh standby in the same process.
+  for (;;) {
+    try {
+      await cm.start();
+    } catch (err) {
+      log.fatal({ err }, 'failed to start');
+      log.flush();
+      process.exit(1);
+    }
+    const reason = await cm.fatal;
+    if (stopping) return;
+    log.error({ reason }, 'stopping every controller and starting over as a standby');
+    await cm.stop();
+    if (stopping) return;
+    cm = new ControllerManager(config, log);
   }
 }
 
