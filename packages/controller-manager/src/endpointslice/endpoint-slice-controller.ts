@@ -9,6 +9,7 @@ import { isManagedSlice, LABEL_SERVICE_NAME, sliceServiceKey } from './slice-met
 import { SliceWriteTracker, StaleSliceCacheError } from './slice-tracker.js';
 
 const WORKERS = 4;
+const STALE_RECHECK_MS = 1_000;
 
 /**
  * Keeps every selector Service's EndpointSlices in step with its pods. Watches only queue
@@ -81,7 +82,15 @@ export class EndpointSliceController implements Controller {
       await this.syncService(key);
       this.metrics.syncs.inc({ result: 'success' });
     } catch (err) {
-      this.metrics.syncs.inc({ result: err instanceof StaleSliceCacheError ? 'stale' : 'error' });
+      if (err instanceof StaleSliceCacheError) {
+        // The slice informer's event for our own write re-queues this Service the moment
+        // it arrives; backing off like an error would add its delay to every propagation.
+        // The timer only covers a write whose event never comes.
+        this.metrics.syncs.inc({ result: 'stale' });
+        this.queue.addAfter(key, STALE_RECHECK_MS);
+        return;
+      }
+      this.metrics.syncs.inc({ result: 'error' });
       throw err;
     }
   }
