@@ -42,6 +42,7 @@ export class Apiserver {
       ready: { storage: () => (this.ready ? undefined : 'watch caches not ready') },
     });
     this.etcd = new EtcdClient(c.etcdServers);
+    await this.etcd.followLeader();
     this.mux = new EtcdWatchMux(this.etcd, this.log);
     const registry = new Registry(this.etcd, this.mux, this.log, { serviceCIDR, nodePorts });
     await retry(() => registry.start(), this.log, 'watch caches');

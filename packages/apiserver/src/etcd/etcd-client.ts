@@ -65,7 +65,9 @@ export class EtcdClient {
   private readonly kv: InstanceType<typeof etcdserverpb.KVClient>[];
   private readonly lease: InstanceType<typeof etcdserverpb.LeaseClient>[];
   readonly watchClients: InstanceType<typeof etcdserverpb.WatchClient>[];
+  private readonly maintenance: InstanceType<typeof etcdserverpb.MaintenanceClient>[];
   private current = 0;
+  private leaderTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly endpoints: readonly string[],
@@ -83,10 +85,38 @@ export class EtcdClient {
     this.kv = endpoints.map((e) => new etcdserverpb.KVClient(e, credentials.createInsecure(), opts));
     this.lease = endpoints.map((e) => new etcdserverpb.LeaseClient(e, credentials.createInsecure(), opts));
     this.watchClients = endpoints.map((e) => new etcdserverpb.WatchClient(e, credentials.createInsecure(), opts));
+    this.maintenance = endpoints.map((e) => new etcdserverpb.MaintenanceClient(e, credentials.createInsecure(), opts));
   }
 
   close(): void {
-    for (const c of [...this.kv, ...this.lease, ...this.watchClients]) c.close();
+    clearInterval(this.leaderTimer);
+    for (const c of [...this.kv, ...this.lease, ...this.watchClients, ...this.maintenance]) c.close();
+  }
+
+  /**
+   * Prefers the Raft leader's endpoint, and looks again every `intervalMs` and after a
+   * failure. Any member serves every request, but a follower forwards a write to the
+   * leader and answers only once it has learned of the commit: measured on kemu's etcd
+   * here, a put through a follower took 12.5 ms at the median against 5.2 ms through the
+   * leader, and the apiserver's writes and watch events are on every endpoint's path.
+   */
+  async followLeader(intervalMs = 5_000): Promise<void> {
+    await this.findLeader();
+    this.leaderTimer = setInterval(() => void this.findLeader(), intervalMs);
+    this.leaderTimer.unref();
+  }
+
+  private async findLeader(): Promise<void> {
+    const answers = await Promise.all(
+      this.maintenance.map(
+        (c) =>
+          new Promise<etcdserverpb.StatusResponse | undefined>((resolve) =>
+            c.status({}, new Metadata(), { deadline: Date.now() + 1_000 }, (err, res) => resolve(err ? undefined : res)),
+          ),
+      ),
+    );
+    const i = answers.findIndex((s) => s !== undefined && s.leader !== 0n && s.leader === s.header?.memberId);
+    if (i >= 0 && i !== this.preferred()) this.current = i;
   }
 
   /** The index of the endpoint to use next; moves on after a member failed. */
@@ -95,6 +125,7 @@ export class EtcdClient {
   }
   failedOver(): void {
     this.current++;
+    if (this.leaderTimer) void this.findLeader();
   }
 
   async get(key: string): Promise<{ kv: KeyValue | undefined; revision: number }> {
