@@ -138,7 +138,7 @@ export async function main(argv) {
     log(`  ${procs().map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
     await view.start();
     /** @type {import('./control-plane/stage.mjs').StageContext} */
-    const ctx = { client, view, procs, exited: () => cp.exited(), etcdTerm: () => cp.etcdTerm(), warnings: () => cp.warnings(), newClient: () => newClient(cp), log, layout, concurrency: o.concurrency, samples, burst: size.burst };
+    const ctx = { client, view, procs, exited: () => cp.exited(), etcdTerm: () => cp.etcdTerm(), logMark: () => cp.logMark(), warnings: (mark) => cp.warnings(mark), newClient: () => newClient(cp), log, layout, concurrency: o.concurrency, samples, burst: size.burst };
 
     let from = 0;
     if (warmup) {

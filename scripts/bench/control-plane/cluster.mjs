@@ -116,39 +116,47 @@ export class BenchControlPlane {
     return term;
   }
 
-  /**
-   * Lines at level warn (40) or above in each process's log so far (kemu logs JSON lines),
-   * counted per message.
-   * @returns {Record<string, Record<string, number>>} process -> message -> count
-   */
-  warnings() {
-    /** @type {Record<string, Record<string, number>>} */
-    const out = {};
-    /** @type {Array<[string, string]>} */
-    const files = [
+  /** @returns {Array<[string, string]>} each process's name and log file */
+  logFiles() {
+    return [
       ...[...this.apiservers, ...this.controllerManagers].map((p) => /** @type {[string, string]} */ ([p.name, p.logFile])),
       ...this.etcd.members.map((m) => /** @type {[string, string]} */ ([m.plan.name, m.logFile])),
     ];
-    for (const [name, file] of files) {
-      /** @type {Record<string, number>} */
+  }
+
+  /** How far each log has been written: pass to warnings() later. @returns {Record<string, number>} */
+  logMark() {
+    return Object.fromEntries(this.logFiles().map(([name, file]) => [name, readLog(file).length]));
+  }
+
+  /**
+   * Lines at level warn (40) or above in each process's log since `mark` (kemu logs JSON
+   * lines), counted per message, with the largest `ms` field on them (stall warnings carry one).
+   * @param {Record<string, number>} mark from logMark()
+   * @returns {Record<string, Record<string, { count: number, maxMs: number | undefined }>>} process -> message -> figures
+   */
+  warnings(mark) {
+    /** @type {Record<string, Record<string, { count: number, maxMs: number | undefined }>>} */
+    const out = {};
+    for (const [name, file] of this.logFiles()) {
+      /** @type {Record<string, { count: number, maxMs: number | undefined }>} */
       const msgs = {};
-      let text = '';
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        /* no log yet */
-      }
-      for (const line of text.split('\n')) {
+      for (const line of readLog(file).subarray(mark[name] ?? 0).toString('utf8').split('\n')) {
         if (!/"level":[4-9]\d/.test(line)) continue;
         let msg = '(unreadable line)';
+        /** @type {number | undefined} */
+        let ms;
         try {
-          /** @type {{ msg?: string, err?: { message?: string } }} */
+          /** @type {{ msg?: string, ms?: unknown, err?: { message?: string } }} */
           const j = JSON.parse(line);
-          msg = `${j.msg ?? ''}${j.err?.message ? `: ${j.err.message}` : ''}`.slice(0, 160);
+          msg = `${j.msg ?? ''}${j.err?.message ? `: ${j.err.message}` : ''}`.replace(/raft [0-9a-f]+: /, 'raft: ').slice(0, 160);
+          if (typeof j.ms === 'number') ms = j.ms;
         } catch {
           /* counted as unreadable */
         }
-        msgs[msg] = (msgs[msg] ?? 0) + 1;
+        const m = (msgs[msg] ??= { count: 0, maxMs: undefined });
+        m.count++;
+        if (ms !== undefined) m.maxMs = Math.max(m.maxMs ?? 0, ms);
       }
       out[name] = msgs;
     }
@@ -195,6 +203,15 @@ export async function destroyControlPlane(cp) {
  */
 export function newClient(cp, timeoutMs = 60_000) {
   return new KubeClient({ endpoints: cp.apiserverEndpoints(), token: TOKENS.admin, timeoutMs });
+}
+
+/** @param {string} file @returns {Buffer} */
+function readLog(file) {
+  try {
+    return readFileSync(file);
+  } catch {
+    return Buffer.alloc(0);
+  }
 }
 
 /** @param {number} i */

@@ -15,7 +15,9 @@ import { loadavg } from 'node:os';
  * @property {() => BenchProcess[]} procs
  * @property {() => string[]} exited names of control plane processes that have exited
  * @property {() => Promise<number | undefined>} etcdTerm the etcd cluster's raft term
- * @property {() => Record<string, Record<string, number>>} warnings warn/error lines logged so far, per process and message
+ * @property {() => Record<string, number>} logMark how far each process's log has been written
+ * @property {(mark: Record<string, number>) => Record<string, Record<string, { count: number, maxMs: number | undefined }>>} warnings
+ *   warn/error lines logged since the mark, per process and message
  * @property {() => import('@kemu/api').KubeClient} newClient a client with a connection of its own
  * @property {(s: string) => void} log
  * @property {import('./workloads.mjs').Layout} layout
@@ -107,7 +109,7 @@ export async function runStage(ctx, from, n) {
   };
   const cpu0 = machineCpu();
   const term0 = await ctx.etcdTerm();
-  const warn0 = ctx.warnings();
+  const mark = ctx.logMark();
   const phase = cpuMeter(procs, r.cpu, log);
   r.populate = await populate(client, view, { from, to: n, layout, concurrency: ctx.concurrency, maxMs: 15 * 60_000, log, phase, exited: ctx.exited });
   if (r.populate.error) r.errors.push(`setup: ${r.populate.error}`);
@@ -181,23 +183,13 @@ export async function runStage(ctx, from, n) {
   r.load.push(loadavg()[0] ?? 0);
   const term1 = await ctx.etcdTerm();
   r.elections = term0 !== undefined && term1 !== undefined ? term1 - term0 : undefined;
-  const warn1 = ctx.warnings();
-  r.warnings = {};
-  /** @type {Record<string, Record<string, number>>} */
-  const messages = {};
-  for (const [proc, msgs] of Object.entries(warn1)) {
-    let total = 0;
-    for (const [msg, count] of Object.entries(msgs)) {
-      const d = count - (warn0[proc]?.[msg] ?? 0);
-      if (d <= 0) continue;
-      total += d;
-      (messages[proc] ??= {})[msg] = d;
-    }
-    r.warnings[proc] = total;
-  }
-  r.warningMessages = Object.entries(messages).map(([proc, msgs]) => {
-    const top = Object.entries(msgs).sort((a, b) => b[1] - a[1]).slice(0, 3);
-    return `${proc}: ${top.map(([m, c]) => `${c}× "${m}"`).join(', ')}`;
+  const warn = ctx.warnings(mark);
+  r.warnings = Object.fromEntries(Object.entries(warn).map(([proc, msgs]) => [proc, Object.values(msgs).reduce((sum, m) => sum + m.count, 0)]));
+  r.warningMessages = Object.entries(warn).filter(([, msgs]) => Object.keys(msgs).length > 0).map(([proc, msgs]) => {
+    const top = Object.entries(msgs)
+      .sort((a, b) => b[1].count - a[1].count)
+      .slice(0, 3);
+    return `${proc}: ${top.map(([msg, m]) => `${m.count}× "${msg}"${m.maxMs !== undefined ? ` (longest ${Math.round(m.maxMs)} ms)` : ''}`).join(', ')}`;
   });
   log(`  etcd elections during the stage: ${r.elections ?? '?'}; warnings logged: ${Object.entries(r.warnings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const line of r.warningMessages) log(`    ${line}`);
