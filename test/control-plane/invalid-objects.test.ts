@@ -76,10 +76,6 @@ describe('invalid objects are rejected with field errors and leave nothing writt
     await cp?.destroy();
   });
 
-  test(`the table has at least 30 cases (${CASES.length})`, () => {
-    assert.ok(CASES.length >= 30);
-  });
-
   for (const c of CASES) {
     test(c.name, async () => {
       const allocBefore = (await kv.rangePrefix('/registry/ipaddresses/', { serializable: false })).count;

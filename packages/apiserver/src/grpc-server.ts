@@ -138,11 +138,7 @@ export class ApiGrpcService {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const start = performance.now();
       const resourceName = (call.request as { ref?: { resource?: string } }).ref?.resource ?? '';
-      let user: User;
-      const run = async (): Promise<Res> => {
-        user = this.authenticate(call.metadata);
-        return fn(call.request, user);
-      };
+      const run = async (): Promise<Res> => fn(call.request, this.authenticate(call.metadata));
       run().then(
         (res) => {
           this.requests.labels(verb, resourceName, '200').observe((performance.now() - start) / 1000);

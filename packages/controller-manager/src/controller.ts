@@ -70,18 +70,6 @@ const EXTRA_INDEXERS: { [R in ResourceName]?: Record<string, (o: ResourceTypes[R
   },
 };
 
-/** The Services that may select one of these pods (candidates: check their selectors). */
-export function servicesForPods(services: Informer<'services'>, pods: readonly { metadata?: { namespace?: string; labels?: Record<string, string> } }[]): ResourceTypes['services'][] {
-  const seen = new Map<string, ResourceTypes['services']>();
-  for (const p of pods) {
-    const ns = p.metadata?.namespace ?? '';
-    for (const [k, v] of Object.entries(p.metadata?.labels ?? {})) {
-      for (const s of services.byIndex('selector', `${ns}/${k}=${v}`)) seen.set(s.metadata?.uid ?? `${ns}/${s.metadata?.name ?? ''}`, s);
-    }
-  }
-  return [...seen.values()];
-}
-
 /** Node lifecycle timings (see node-lifecycle/README.md for the named presets). */
 export interface NodeLifecycleSettings {
   /** How long a node Lease may go unrenewed before the node is Ready=Unknown. */

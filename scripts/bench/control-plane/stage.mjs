@@ -1,7 +1,7 @@
 // @ts-check
 // One stage: grow the cluster to `n` Services, then measure propagation, lists, watches and
 // RSS at that size. CPU per process is recorded phase by phase.
-import { cpuMs, machineCpu, peakRssKiB, rssKiB } from './proc-stats.mjs';
+import { cpuMs, machineCpu, peakRssKiB, rssKiB } from '../proc-stats.mjs';
 import { errText, sleep } from './pool.mjs';
 import { populate, propagation, timeList, watchBurst, watchReplay } from './workloads.mjs';
 import { loadavg } from 'node:os';

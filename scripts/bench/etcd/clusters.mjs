@@ -197,39 +197,5 @@ export function etcdVersion() {
   }
 }
 
-/** Resident set size of a process in KiB (VmRSS), or undefined if it is gone. @param {number | undefined} pid */
-export function rssKiB(pid) {
-  if (pid === undefined) return undefined;
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-let clockTicks = 0;
-
-/**
- * CPU time (user + system, all threads) a process has used so far, in ms, or undefined if
- * it is gone. Independent of how busy the rest of the machine is, unlike throughput.
- * @param {number | undefined} pid
- */
-export function cpuMs(pid) {
-  if (pid === undefined) return undefined;
-  if (clockTicks === 0) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) / clockTicks) * 1000;
-  } catch {
-    return undefined;
-  }
-}
+// Shared with the control-plane benchmark.
+export { rssKiB, cpuMs } from '../proc-stats.mjs';

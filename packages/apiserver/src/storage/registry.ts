@@ -32,7 +32,7 @@ import {
   validateUpdate,
   type ValidationOptions,
 } from '../validation/index.js';
-import { CachedObject, SUPPORTED_FIELDS, WatchCache, type Filter } from './watch-cache.js';
+import { CachedObject, matches, SUPPORTED_FIELDS, WatchCache, type Filter } from './watch-cache.js';
 
 type Obj = { metadata?: ObjectMeta; spec?: unknown; status?: unknown } & Record<string, unknown>;
 
@@ -179,7 +179,7 @@ export class Registry {
           break;
         }
         const c = decodeStored(kv);
-        if (matchesFilter(f, c)) items.push(c);
+        if (matches(f, c)) items.push(c);
       }
       const lastKv = page.kvs[page.kvs.length - 1];
       if (cont || !page.more || !lastKv) break;
@@ -327,13 +327,9 @@ export class Registry {
       return kv && kv.value.toString('utf8') === value ? kv.modRevision : undefined;
     });
     if (res.succeeded) return withRv(next, res.revision);
-    if (alloc.cmps.length) {
-      const { kv } = await this.etcd.get(key);
-      if (kv?.modRevision === cur.rv) {
-        await this.refreshAllocations(alloc.cmps);
-        return 'conflict';
-      }
-    }
+    // The object moved on or a newly claimed value was taken: the caller retries, and
+    // values seen taken are avoided on the next pick.
+    if (alloc.cmps.length) await this.refreshAllocations(alloc.cmps);
     return 'conflict';
   }
 
@@ -528,19 +524,6 @@ function bindingBase(r: ResourceName, next: Obj, old: Obj): Obj {
   const base = structuredClone(old) as Pod;
   (base.spec ??= {}).nodeName = want;
   return base as Obj;
-}
-
-function matchesFilter(f: Filter, c: CachedObject): boolean {
-  const m = c.meta;
-  if (f.namespace && m.namespace !== f.namespace) return false;
-  if (!f.labels.matches(m.labels)) return false;
-  for (const r of f.fields) {
-    const o = c.obj as { spec?: { nodeName?: string }; status?: { phase?: string } };
-    const v =
-      r.field === 'metadata.name' ? m.name : r.field === 'metadata.namespace' ? m.namespace : r.field === 'spec.nodeName' ? o.spec?.nodeName : o.status?.phase;
-    if (((v ?? '') === r.value) !== (r.op === '=')) return false;
-  }
-  return true;
 }
 
 export function decodeStored(kv: KeyValue): CachedObject {

@@ -1,9 +1,9 @@
 import { isApiError, objectKey, Reason, selectByLabels, type Informer, type Pod } from '@kemu/api';
 import { assertNever, type Logger } from '@kemu/common';
 import { Counter } from 'prom-client';
-import { servicesForPods, type Controller, type ControllerContext } from '../controller.js';
+import type { Controller, ControllerContext } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
-import { podChangeAffectsEndpoints, servicesSelecting } from '../endpointslice/service-pods.js';
+import { podChangeAffectsEndpoints, servicesSelectingPods } from '../endpointslice/service-pods.js';
 import { reconcileEndpoints } from './reconcile-endpoints.js';
 
 const WORKERS = 4;
@@ -120,6 +120,6 @@ export class EndpointsController implements Controller {
   }
 
   private enqueueServicesOf(pods: readonly Pod[]): void {
-    for (const svc of servicesSelecting(servicesForPods(this.services, pods), pods)) this.queue.add(objectKey(svc.metadata));
+    for (const svc of servicesSelectingPods(this.services, pods)) this.queue.add(objectKey(svc.metadata));
   }
 }

@@ -1,10 +1,10 @@
 import { isApiError, objectKey, Reason, selectByLabels, type EndpointSlice, type Informer, type Node, type Pod } from '@kemu/api';
 import type { Logger } from '@kemu/common';
-import { servicesForPods, type Controller, type ControllerContext } from '../controller.js';
+import type { Controller, ControllerContext } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
 import { endpointSliceMetrics, type EndpointSliceMetrics } from './metrics.js';
 import { countEndpointChanges, reconcileSlices } from './reconcile-slices.js';
-import { LABEL_TOPOLOGY_ZONE, managesEndpoints, podChangeAffectsEndpoints, servicesSelecting } from './service-pods.js';
+import { LABEL_TOPOLOGY_ZONE, managesEndpoints, podChangeAffectsEndpoints, servicesSelectingPods } from './service-pods.js';
 import { isManagedSlice, LABEL_SERVICE_NAME, sliceServiceKey } from './slice-meta.js';
 import { SliceWriteTracker, StaleSliceCacheError } from './slice-tracker.js';
 
@@ -165,7 +165,7 @@ export class EndpointSliceController implements Controller {
 
   /** Queues every Service whose selector matches any of these (versions of) pods. */
   private enqueueServicesOf(pods: readonly Pod[]): void {
-    for (const svc of servicesSelecting(servicesForPods(this.services, pods), pods)) this.queue.add(objectKey(svc.metadata));
+    for (const svc of servicesSelectingPods(this.services, pods)) this.queue.add(objectKey(svc.metadata));
   }
 
   /** A node's arrival, departure or zone change affects the endpoints of its pods. */

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { selectorFromMap, type Pod, type Service, type ServicePort } from '@kemu/api';
+import { selectorFromMap, type Informer, type Pod, type Service, type ServicePort } from '@kemu/api';
 
 /**
  * What the EndpointSlice and Endpoints controllers agree on about a Service and the pods
@@ -133,4 +133,20 @@ export function servicesSelecting(services: readonly Service[], pods: readonly P
     const ns = svc.metadata?.namespace ?? '';
     return pods.some((p) => (p.metadata?.namespace ?? '') === ns && selector.matches(p.metadata?.labels));
   });
+}
+
+/**
+ * The Services that select any of these (versions of) pods, found through the services
+ * informer's `selector` index (see SharedInformers): only Services sharing a label
+ * term with a pod are checked.
+ */
+export function servicesSelectingPods(services: Informer<'services'>, pods: readonly Pod[]): Service[] {
+  const candidates = new Map<string, Service>();
+  for (const p of pods) {
+    const ns = p.metadata?.namespace ?? '';
+    for (const [k, v] of Object.entries(p.metadata?.labels ?? {})) {
+      for (const s of services.byIndex('selector', `${ns}/${k}=${v}`)) candidates.set(`${ns}/${s.metadata?.name ?? ''}`, s);
+    }
+  }
+  return servicesSelecting([...candidates.values()], pods);
 }

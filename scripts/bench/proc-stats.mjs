@@ -1,5 +1,5 @@
 // @ts-check
-// Memory and CPU of a process from /proc (Linux), by PID.
+// Memory and CPU of a process from /proc (Linux), by PID; used by every benchmark.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
