@@ -8,7 +8,8 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { installCleanupHooks } from './control-plane/processes.mjs';
 import { errText } from './control-plane/pool.mjs';
-import { cpuDetails, table, targets, targetTable, warningDetails, writeSection } from './control-plane/report.mjs';
+import { cpuDetails, table, targets, targetTable, warningDetails } from './control-plane/report.mjs';
+import { writeSection } from './benchmarks-md.mjs';
 import { disableProfiling, enableProfiling, stopForProfiles, summarizeProfiles } from './control-plane/profile.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -212,6 +213,6 @@ Where the CPU went (CPU seconds per process, ≥ 0.05 s shown; "bench" is the be
 ${cpu}
 ${warnings ? `\nThe commonest warnings the processes logged (level warn or above), per stage:\n\n${warnings}\n` : ''}${problems.length ? `\nProblems seen in this run:\n\n${problems.join('\n')}\n` : ''}${busy ? `\nNote: the 1-minute load average exceeded ${m.nproc + 1} during the run (the control plane and the benchmark share ${m.nproc} cores), so the throughput figures are CPU-bound.\n` : ''}`;
   const file = join(REPO, 'BENCHMARKS.md');
-  writeSection(file, section);
+  writeSection(file, 'control-plane', section);
   log(`wrote the control-plane section of ${file}`);
 }

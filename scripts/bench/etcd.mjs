@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { BenchClient, sleep } from './etcd/client.mjs';
 import { kemuCluster, etcdCluster, etcdVersion, rssKiB, cpuMs, ETCD_BIN, HEARTBEAT_MS, ELECTION_MS } from './etcd/clusters.mjs';
 import { putLoad, failoverRound, catchUp, median, errText } from './etcd/workloads.mjs';
-import { table, details, writeSection } from './etcd/report.mjs';
+import { table, details } from './etcd/report.mjs';
+import { writeSection } from './benchmarks-md.mjs';
 import { summarizeProfile } from './etcd/profile.mjs';
 import { installCleanupHooks } from './etcd/processes.mjs';
 
@@ -241,6 +242,6 @@ ${tbl}
 ${det}
 ${busy ? `\nNote: the machine was busy with other work during this run (1-minute load average above ${m.nproc}, see above), so absolute figures are lower and noisier than on an idle machine; both clusters ran under similar load.\n` : ''}`;
   const file = join(REPO, 'BENCHMARKS.md');
-  writeSection(file, section);
+  writeSection(file, 'etcd', section);
   log(`wrote the etcd section of ${file}`);
 }

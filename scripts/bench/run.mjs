@@ -11,6 +11,10 @@ const BENCHMARKS = {
     file: './etcd.mjs',
     description: "kemu's etcd cluster vs real etcd 3.4: put latency/throughput, failover, catch-up, RSS (writes BENCHMARKS.md)",
   },
+  proxy: {
+    file: './proxy.mjs',
+    description: 'Service forwarding vs HAProxy 2.6 with wrk (req/s, p99, bulk), sync time and RSS at 10,000 Services (writes BENCHMARKS.md)',
+  },
   'control-plane': {
     file: './control-plane.mjs',
     description: 'etcd + apiserver + controller-manager at 100-10,000 services: endpoint propagation, list/watch/create throughput, RSS (writes BENCHMARKS.md)',

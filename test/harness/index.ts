@@ -6,3 +6,5 @@ export { ControlPlane, TOKENS, type ControlPlaneOptions } from './control-plane.
 export { FakeNodeAgent, type FakeNodeOptions } from './fake-node-agent.js';
 export { eventually } from './eventually.js';
 export { sliceAddresses, readyPodIPs, isReady } from './service-view.js';
+export { TestNode, type TestNodeOptions } from './test-node.js';
+export { getEcho, spread, udpAsk, type EchoAnswer } from './http-probe.js';

@@ -26,7 +26,7 @@ type ValueOf<S extends OptionSpec> = S['default'];
 export type Config<Specs extends Record<string, OptionSpec>> = { [K in keyof Specs]: ValueOf<Specs[K]> };
 
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  override readonly name: string = 'ConfigError';
 }
 
 const camelToKebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '@kemu/common';
+import { ConfigError, loadConfig } from '@kemu/common';
 import {
   controllerManagerOptions,
-  ControllerManagerConfigError,
   parseDuration,
   resolveConfig,
   selectControllers,
@@ -60,7 +59,7 @@ describe('config', () => {
       [['--controllers', '*,-nodelifecycle'], /--controllers: unknown controller "nodelifecycle"/],
     ];
     for (const [argv, want] of cases) {
-      assert.throws(() => resolve(argv), (err: unknown) => err instanceof ControllerManagerConfigError && want.test(err.message), argv.join(' '));
+      assert.throws(() => resolve(argv), (err: unknown) => err instanceof ConfigError && want.test(err.message), argv.join(' '));
     }
     assert.equal(resolve(['--leader-elect=false', '--leader-elect-lease-duration', '5s']).leaderElection.enabled, false, 'timings only matter when electing');
   });
@@ -80,7 +79,7 @@ test('parseDuration reads milliseconds and Go durations', () => {
   assert.equal(parseDuration('1.5s', 'x'), 1_500);
   assert.equal(parseDuration('250ms', 'x'), 250);
   assert.equal(parseDuration('1h', 'x'), 3_600_000);
-  for (const bad of ['', 's', '10x', '-5s', '5s ms']) assert.throws(() => parseDuration(bad, 'x'), ControllerManagerConfigError, bad);
+  for (const bad of ['', 's', '10x', '-5s', '5s ms']) assert.throws(() => parseDuration(bad, 'x'), ConfigError, bad);
 });
 
 test('selectControllers: "*" is all, "-x" leaves x out, a name alone runs only it', () => {

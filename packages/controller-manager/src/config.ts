@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadConfig, type Config, type OptionSpec } from '@kemu/common';
+import { ConfigError, loadConfig, parseDuration, parseHostPort, type Config, type OptionSpec } from '@kemu/common';
 import type { NodeLifecycleSettings } from './controller.js';
 import { defaultIdentity, LEADER_ELECTION_DEFAULTS, validateTimings, type LeaderElectionTimings } from './leader-election.js';
 import { isNodeLifecyclePresetName, NODE_LIFECYCLE_PRESET_NAMES, NODE_LIFECYCLE_PRESETS, type NodeLifecyclePresetName } from './presets.js';
@@ -66,31 +66,13 @@ export interface ControllerManagerConfig {
   leaderElection: LeaderElectionTimings & { enabled: boolean; identity: string; namespace: string; name: string };
 }
 
-export class ControllerManagerConfigError extends Error {
+/** Bad flags; the shared parsers (durations, host:port) throw the base ConfigError. */
+export class ControllerManagerConfigError extends ConfigError {
   override readonly name = 'ControllerManagerConfigError';
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** A duration in milliseconds: a bare integer is milliseconds, else Go's form ("40s", "1m30s", "1.5s", "500ms"). */
-export function parseDuration(value: string, flag: string): number {
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v);
-  const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
-  let total = 0;
-  let at = 0;
-  while (at < v.length) {
-    part.lastIndex = at;
-    const m = part.exec(v);
-    if (!m) break;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    at = part.lastIndex;
-  }
-  if (v.length === 0 || at !== v.length) {
-    throw new ControllerManagerConfigError(`--${flag}: invalid duration ${JSON.stringify(value)} (want milliseconds or e.g. 40s, 5m, 1m30s)`);
-  }
-  return Math.round(total);
-}
+/** Durations read as Go's (re-exported for the CLI and tests). */
+export { parseDuration };
 
 function parseFraction(value: string, flag: string, max?: number): number {
   const n = Number(value);
@@ -98,13 +80,6 @@ function parseFraction(value: string, flag: string, max?: number): number {
     throw new ControllerManagerConfigError(`--${flag}: invalid value ${JSON.stringify(value)} (want a number${max !== undefined ? ` from 0 to ${max}` : ' >= 0'})`);
   }
   return n;
-}
-
-function hostPort(value: string, flag: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value.trim());
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) throw new ControllerManagerConfigError(`--${flag}: want host:port, got ${JSON.stringify(value)}`);
-  return { host: m[1] ?? m[2] ?? '', port };
 }
 
 /** --controllers as kube-controller-manager reads it: "*" is every controller, "-x" removes x. */
@@ -132,7 +107,7 @@ export function resolveConfig(
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): ControllerManagerConfig {
   if (flags.apiserver.length === 0) throw new ControllerManagerConfigError('--apiserver: at least one address is needed');
-  for (const a of flags.apiserver) hostPort(a, 'apiserver');
+  for (const a of flags.apiserver) parseHostPort(a, 'apiserver');
   if (flags.token && flags.tokenFile) throw new ControllerManagerConfigError('--token and --token-file: give one, not both');
   let token = flags.token;
   if (flags.tokenFile) {
@@ -142,7 +117,7 @@ export function resolveConfig(
       throw new ControllerManagerConfigError(`--token-file: cannot read ${flags.tokenFile}: ${(err as Error).message}`, { cause: err });
     }
   }
-  const ops = hostPort(flags.opsAddr, 'ops-addr');
+  const ops = parseHostPort(flags.opsAddr, 'ops-addr');
 
   if (!isNodeLifecyclePresetName(flags.nodeLifecyclePreset)) {
     throw new ControllerManagerConfigError(

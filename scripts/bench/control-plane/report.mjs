@@ -1,7 +1,6 @@
 // @ts-check
 // Turns the stages' results into the printed / BENCHMARKS.md tables, judges the issue's
 // targets, and writes the control-plane section of BENCHMARKS.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
  * @typedef {{ error: string }} Failed
@@ -194,21 +193,3 @@ export function cpuDetails(stages) {
   return out.join('\n');
 }
 
-const BEGIN = '<!-- bench:control-plane:begin -->';
-const END = '<!-- bench:control-plane:end -->';
-
-/**
- * Replaces (or appends) the control-plane section of BENCHMARKS.md; other sections are kept.
- * @param {string} file
- * @param {string} section markdown without the markers
- */
-export function writeSection(file, section) {
-  const block = `${BEGIN}\n${section.trim()}\n${END}`;
-  const old = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmarks\n\nFigures written by `npm run bench -- <name>` (see scripts/bench/README.md). Each section is replaced by its own benchmark; the others are kept.\n';
-  const a = old.indexOf(BEGIN);
-  const b = old.indexOf(END);
-  const next = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length) : `${old.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, next);
-}

@@ -1,7 +1,6 @@
 // @ts-check
 // Turns both clusters' results into one side-by-side table, judges kemu against the
 // targets from the issue, and writes the etcd section of BENCHMARKS.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
  * @typedef {import('./workloads.mjs').LoadResult} LoadResult
@@ -130,21 +129,3 @@ export function details(results) {
   return out.join('\n');
 }
 
-const BEGIN = '<!-- bench:etcd:begin -->';
-const END = '<!-- bench:etcd:end -->';
-
-/**
- * Replaces (or appends) the etcd section of BENCHMARKS.md; other sections are kept as they are.
- * @param {string} file
- * @param {string} section markdown without the markers
- */
-export function writeSection(file, section) {
-  const block = `${BEGIN}\n${section.trim()}\n${END}`;
-  const old = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmarks\n\nFigures written by `npm run bench -- <name>` (see scripts/bench/README.md). Each section is replaced by its own benchmark; the others are kept.\n';
-  const a = old.indexOf(BEGIN);
-  const b = old.indexOf(END);
-  const next = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length) : `${old.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, next);
-}

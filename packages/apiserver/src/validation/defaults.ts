@@ -87,10 +87,12 @@ function defaultProbe(p: core.Probe | undefined): void {
 export function defaultPodSpec(spec: PodSpec): void {
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
   spec.terminationGracePeriodSeconds ??= 30;
+  spec.enableServiceLinks ??= true;
   if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
   for (const c of spec.containers ?? []) {
     if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image ?? '');
     for (const port of c.ports ?? []) if (!port.protocol) port.protocol = 'TCP';
+    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef && !e.valueFrom.fieldRef.apiVersion) e.valueFrom.fieldRef.apiVersion = 'v1';
     defaultProbe(c.livenessProbe);
     defaultProbe(c.readinessProbe);
     defaultProbe(c.startupProbe);

@@ -101,7 +101,49 @@ function validateEnv(env: readonly core.EnvVar[] | undefined, p: FieldPath): Fie
     } else if ([...name].some((c) => c < ' ' || c > '~' || c === '=')) {
       errs.push(fieldErrors.invalid(np, name, "a valid environment variable name must consist only of printable ASCII characters other than '='"));
     }
+    const from = e.valueFrom;
+    if (from) {
+      const vp = p.index(i).child('valueFrom');
+      if (e.value) errs.push(fieldErrors.invalid(vp, '', 'may not be specified when `value` is not empty'));
+      if (!from.fieldRef) {
+        errs.push(fieldErrors.invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      } else {
+        errs.push(...validateEnvFieldRef(from.fieldRef, vp.child('fieldRef')));
+      }
+    }
   });
+  return errs;
+}
+
+// The downward API paths an environment variable may read (validEnvDownwardAPIFieldPathExpressions).
+const ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+
+function validateEnvFieldRef(ref: core.ObjectFieldSelector, p: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const path = ref.fieldPath ?? '';
+  if (!ref.apiVersion) errs.push(fieldErrors.required(p.child('apiVersion')));
+  else if (ref.apiVersion !== 'v1') errs.push(fieldErrors.invalid(p.child('apiVersion'), ref.apiVersion, 'unsupported API version'));
+  if (!path) {
+    errs.push(fieldErrors.required(p.child('fieldPath')));
+    return errs;
+  }
+  const subscript = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
+  if (subscript) {
+    const key = subscript[2] ?? '';
+    for (const m of isQualifiedName(key)) errs.push(fieldErrors.invalid(p.child('fieldPath'), key, m));
+    return errs;
+  }
+  if (!ENV_FIELD_PATHS.includes(path)) errs.push(fieldErrors.notSupported(p.child('fieldPath'), path, ENV_FIELD_PATHS));
   return errs;
 }
 

@@ -209,9 +209,9 @@ function validateExternalTrafficPolicy(svc: Service): FieldError[] {
         fieldErrors.invalid(spec.child('healthCheckNodePort'), hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"),
       );
     }
-  } else if (!hc) {
-    errs.push(fieldErrors.required(spec.child('healthCheckNodePort')));
-  } else {
+  } else if (hc) {
+    // Unset is fine: validation runs before allocation here (kube-apiserver allocates
+    // first), and the allocator fills it in the same Txn or answers "range is full".
     for (const m of isValidPortNum(hc)) errs.push(fieldErrors.invalid(spec.child('healthCheckNodePort'), hc, m));
   }
   return errs;

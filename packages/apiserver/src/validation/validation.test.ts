@@ -102,6 +102,21 @@ const INVALID: Case[] = [
     want: ['metadata.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified'],
   },
   {
+    name: 'env valueFrom.fieldRef reads only the downward API paths, and not together with value',
+    resource: 'pods',
+    obj: pd((p) => {
+      p.spec!.containers![0]!.env = [
+        { name: 'A', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.phase' } } },
+        { name: 'B', value: 'x', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+        { name: 'C', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app']" } } },
+      ];
+    }),
+    want: [
+      'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "status.phase": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+      'spec.containers[0].env[1].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
+    ],
+  },
+  {
     name: 'owner references need a uid (reported without an index)',
     resource: 'pods',
     obj: pd((p) => (p.metadata!.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs' }])),

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseDuration, parseHostPort, type Config, type OptionSpec } from '@kemu/common';
+import type { Algorithm } from './proxy/types.js';
+
+const ALGORITHMS: readonly Algorithm[] = ['random', 'round-robin', 'least-connections'];
+const FORWARDERS = ['auto', 'native', 'js'] as const;
+export type ForwarderChoice = (typeof FORWARDERS)[number];
+
+/** The agent's flags (kubelet's and kube-proxy's names where they have the same setting). */
+export const nodeAgentOptions = {
+  apiserver: { kind: 'list', description: 'apiserver gRPC addresses, host:port, comma separated', default: ['127.0.2.1:6443'] },
+  token: { kind: 'string', description: 'bearer token for the apiserver', default: '' },
+  tokenFile: { kind: 'string', description: 'file holding the bearer token (instead of --token)', default: '' },
+  nodeName: { kind: 'string', description: 'name of this node (required)', default: '' },
+  nodeIp: { kind: 'string', description: 'this node\'s IP: NodePorts and health check ports listen here (required)', default: '' },
+  zone: { kind: 'string', description: 'topology.kubernetes.io/zone label of the node', default: '' },
+  podCidr: { kind: 'string', description: 'pod IPs of this node, e.g. 127.244.1.0/24 (required)', default: '' },
+  rootDir: { kind: 'string', description: 'node state: pod state files and pod logs (default <tmp>/kemu/<node>)', default: '' },
+  networkMode: { kind: 'string', description: 'local (every node on the host loopback) or container (own network namespace)', default: 'local' },
+  opsAddr: { kind: 'string', description: 'host:port for /healthz, /readyz, /metrics and /rules (default <node-ip>:10256)', default: '' },
+  proxyAlgorithm: { kind: 'string', description: `endpoint choice: ${ALGORITHMS.join(', ')}`, default: 'random' },
+  forwarder: { kind: 'string', description: 'TCP byte mover: auto (native if built), native, js', default: 'auto' },
+  maxConnections: { kind: 'string', description: 'TCP connections open at once through this agent (default: from the open-file limit)', default: '' },
+  udpIdleTimeout: { kind: 'string', description: 'UDP session idle timeout', default: '30s' },
+  minSyncPeriod: { kind: 'string', description: 'least time between two applications of Service/EndpointSlice changes', default: '0s' },
+  syncPeriod: { kind: 'string', description: 'most time between two full checks of the forwarding table', default: '30s' },
+  nodeLeaseDuration: { kind: 'string', description: 'leaseDurationSeconds of the node Lease', default: '40s' },
+  nodeLeaseRenewInterval: { kind: 'string', description: 'how often the node Lease is renewed', default: '10s' },
+  nodeStatusUpdateFrequency: { kind: 'string', description: 'how often node status is checked and written if changed', default: '10s' },
+  stopPodsOnExit: { kind: 'bool', description: 'stop this node\'s pod processes when the agent exits (kemu down)', default: false },
+  proxy: { kind: 'bool', description: 'run the proxy half (forwarding Services)', default: true },
+  kubelet: { kind: 'bool', description: 'run the kubelet half (node, lease, pods)', default: true },
+} satisfies Record<string, OptionSpec>;
+
+export type NodeAgentFlags = Config<typeof nodeAgentOptions>;
+
+export interface NodeAgentConfig {
+  apiservers: string[];
+  token: string;
+  nodeName: string;
+  nodeIP: string;
+  zone: string;
+  podCIDR: string;
+  rootDir: string;
+  networkMode: 'local' | 'container';
+  opsHost: string;
+  opsPort: number;
+  algorithm: Algorithm;
+  forwarder: ForwarderChoice;
+  /** undefined: derived from the open-file limit at start. */
+  maxConnections: number | undefined;
+  udpIdleTimeoutMs: number;
+  minSyncPeriodMs: number;
+  syncPeriodMs: number;
+  leaseDurationSeconds: number;
+  leaseRenewIntervalMs: number;
+  nodeStatusUpdateFrequencyMs: number;
+  stopPodsOnExit: boolean;
+  runProxy: boolean;
+  runKubelet: boolean;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function ipv4(value: string, flag: string): string {
+  const m = IPV4.exec(value);
+  if (!m || m.slice(1).some((o) => Number(o) > 255)) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 address`);
+  return value;
+}
+
+function cidr(value: string, flag: string): string {
+  const [ip, bits] = value.split('/');
+  const n = Number(bits);
+  if (ip === undefined || bits === undefined || !Number.isInteger(n) || n < 8 || n > 30) {
+    throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 CIDR with a prefix from /8 to /30`);
+  }
+  ipv4(ip, flag);
+  return value;
+}
+
+/** Turns parsed flags into the agent's configuration; `readFile` reads --token-file. */
+export function resolveConfig(flags: NodeAgentFlags, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): NodeAgentConfig {
+  if (!flags.nodeName) throw new ConfigError('--node-name: required');
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(flags.nodeName)) {
+    throw new ConfigError(`--node-name: ${JSON.stringify(flags.nodeName)} is not a valid node name (lowercase DNS subdomain)`);
+  }
+  if (!flags.nodeIp) throw new ConfigError('--node-ip: required');
+  const nodeIP = ipv4(flags.nodeIp, 'node-ip');
+  if (flags.kubelet && !flags.podCidr) throw new ConfigError('--pod-cidr: required');
+  if (flags.apiserver.length === 0) throw new ConfigError('--apiserver: at least one address is needed');
+  for (const a of flags.apiserver) parseHostPort(a, 'apiserver');
+  if (flags.token && flags.tokenFile) throw new ConfigError('--token and --token-file: give one, not both');
+  let token = flags.token;
+  if (flags.tokenFile) {
+    try {
+      token = readFile(flags.tokenFile).trim();
+    } catch (err) {
+      throw new ConfigError(`--token-file: cannot read ${flags.tokenFile}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (flags.networkMode !== 'local' && flags.networkMode !== 'container') {
+    throw new ConfigError(`--network-mode: ${JSON.stringify(flags.networkMode)} is not one of local, container`);
+  }
+  const algorithm = ALGORITHMS.find((a) => a === flags.proxyAlgorithm);
+  if (!algorithm) throw new ConfigError(`--proxy-algorithm: ${JSON.stringify(flags.proxyAlgorithm)} is not one of ${ALGORITHMS.join(', ')}`);
+  const forwarder = FORWARDERS.find((f) => f === flags.forwarder);
+  if (!forwarder) throw new ConfigError(`--forwarder: ${JSON.stringify(flags.forwarder)} is not one of ${FORWARDERS.join(', ')}`);
+  let maxConnections: number | undefined;
+  if (flags.maxConnections) {
+    maxConnections = Number(flags.maxConnections);
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+      throw new ConfigError(`--max-connections: ${JSON.stringify(flags.maxConnections)} is not a positive integer`);
+    }
+  }
+  const ops = parseHostPort(flags.opsAddr || `${nodeIP}:10256`, 'ops-addr');
+  const leaseDurationMs = parseDuration(flags.nodeLeaseDuration, 'node-lease-duration');
+  if (leaseDurationMs < 1000) throw new ConfigError('--node-lease-duration: must be at least 1s');
+  return {
+    apiservers: flags.apiserver,
+    token,
+    nodeName: flags.nodeName,
+    nodeIP,
+    zone: flags.zone,
+    podCIDR: flags.podCidr ? cidr(flags.podCidr, 'pod-cidr') : '',
+    rootDir: flags.rootDir || join(tmpdir(), 'kemu', flags.nodeName),
+    networkMode: flags.networkMode,
+    opsHost: ops.host,
+    opsPort: ops.port,
+    algorithm,
+    forwarder,
+    maxConnections,
+    udpIdleTimeoutMs: parseDuration(flags.udpIdleTimeout, 'udp-idle-timeout'),
+    minSyncPeriodMs: parseDuration(flags.minSyncPeriod, 'min-sync-period'),
+    syncPeriodMs: parseDuration(flags.syncPeriod, 'sync-period'),
+    leaseDurationSeconds: Math.round(leaseDurationMs / 1000),
+    leaseRenewIntervalMs: parseDuration(flags.nodeLeaseRenewInterval, 'node-lease-renew-interval'),
+    nodeStatusUpdateFrequencyMs: parseDuration(flags.nodeStatusUpdateFrequency, 'node-status-update-frequency'),
+    stopPodsOnExit: flags.stopPodsOnExit,
+    runProxy: flags.proxy,
+    runKubelet: flags.kubelet,
+  };
+}
+
+export function loadNodeAgentConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): NodeAgentConfig {
+  return resolveConfig(loadConfig(nodeAgentOptions, [...argv], env));
+}

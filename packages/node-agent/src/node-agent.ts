@@ -1,0 +1,173 @@
+import { fileURLToPath } from 'node:url';
+import { Informer, KubeClient, type Node } from '@kemu/api';
+import { startOpsServer, type Logger, type OpsServer } from '@kemu/common';
+import { Registry } from 'prom-client';
+import type { NodeAgentConfig } from './config.js';
+import { Kubelet } from './kubelet/kubelet.js';
+import { Proxier } from './proxier.js';
+
+const WORKLOADS_MAIN = fileURLToPath(new URL('./workloads/main.js', import.meta.url));
+
+/**
+ * The composition root of one node: one apiserver client, the Service informer both halves
+ * share, the kubelet half (node, lease, pods as processes) and the proxy half (forwarding
+ * table and listeners), and the ops endpoints (/healthz, /readyz, /metrics, /rules).
+ */
+export class NodeAgent {
+  readonly registry = new Registry();
+  private client: KubeClient | undefined;
+  private informers: Informer<'services' | 'endpointslices' | 'nodes'>[] = [];
+  private kubelet: Kubelet | undefined;
+  private proxier: Proxier | undefined;
+  private ops: OpsServer | undefined;
+
+  constructor(
+    private readonly config: NodeAgentConfig,
+    private readonly log: Logger,
+  ) {}
+
+  opsAddress(): { address: string; port: number } | undefined {
+    return this.ops?.address();
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    const client = (this.client = new KubeClient({ endpoints: config.apiservers, token: config.token }));
+    const onError = (what: string) => (err: unknown) => log.warn({ err: (err as Error).message }, `${what} informer: rewatching`);
+    const services = new Informer(client, 'services', { onError: onError('services') });
+    this.informers.push(services);
+
+    if (config.runProxy) {
+      const slices = new Informer(client, 'endpointslices', { onError: onError('endpointslices') });
+      const nodes = new Informer(client, 'nodes', { onError: onError('nodes') });
+      this.informers.push(slices, nodes);
+      const nodeOfIP = new NodeAddressIndex(nodes);
+      this.proxier = new Proxier({
+        nodeName: config.nodeName,
+        nodeIPs: [config.nodeIP],
+        algorithm: config.algorithm,
+        nodeOfIP: (ip) => nodeOfIP.lookup(ip),
+        services,
+        slices,
+        forwarder: config.forwarder,
+        limits: {
+          udpIdleTimeoutMs: config.udpIdleTimeoutMs,
+          ...(config.maxConnections ? { maxConnections: config.maxConnections, maxConnectionsPerService: Math.floor(config.maxConnections * 0.8) } : {}),
+        },
+        minSyncPeriodMs: config.minSyncPeriodMs,
+        syncPeriodMs: config.syncPeriodMs,
+        log,
+        registry: this.registry,
+      });
+    }
+    if (config.runKubelet) {
+      this.kubelet = new Kubelet({
+        client,
+        nodeName: config.nodeName,
+        nodeIP: config.nodeIP,
+        zone: config.zone,
+        podCIDR: config.podCIDR,
+        rootDir: config.rootDir,
+        networkMode: config.networkMode,
+        workloadsMain: WORKLOADS_MAIN,
+        services,
+        leaseDurationSeconds: config.leaseDurationSeconds,
+        leaseRenewIntervalMs: config.leaseRenewIntervalMs,
+        nodeStatusUpdateFrequencyMs: config.nodeStatusUpdateFrequencyMs,
+        log,
+        registry: this.registry,
+      });
+    }
+
+    this.ops = await startOpsServer({
+      host: config.opsHost,
+      port: config.opsPort,
+      registry: this.registry,
+      ready: {
+        ...(this.proxier ? { proxy: () => (this.proxier?.hasSynced() ? undefined : 'forwarding table not programmed yet') } : {}),
+        ...(this.kubelet ? { kubelet: () => (this.kubelet?.hasSynced() ? undefined : 'pods not synced yet') } : {}),
+      },
+      routes: {
+        '/rules': (req, res) => {
+          const url = new URL(req.url ?? '/', 'http://agent');
+          const sp = url.searchParams.get('service') ?? undefined;
+          res.writeHead(this.proxier ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(this.proxier ? this.proxier.rules(sp) : 'this agent runs no proxy\n');
+        },
+      },
+    });
+
+    for (const i of this.informers) i.start();
+    await this.proxier?.start();
+    await this.kubelet?.start();
+    log.info(
+      { node: config.nodeName, nodeIP: config.nodeIP, ops: `${config.opsHost}:${this.ops.address().port}`, forwarder: this.proxier?.splicer.kind },
+      'node agent started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.kubelet?.stop({ stopPods: this.config.stopPodsOnExit });
+    this.proxier?.stop();
+    for (const i of this.informers) i.stop();
+    await this.ops?.close();
+    this.client?.close();
+  }
+}
+
+/**
+ * Which node an address belongs to: a node's InternalIP, or an address in its podCIDR.
+ * Answers are cached per address until the next Node change.
+ */
+class NodeAddressIndex {
+  private cache = new Map<string, string | undefined>();
+
+  constructor(private readonly nodes: Informer<'nodes'>) {
+    const reset = (): void => {
+      this.cache = new Map();
+    };
+    nodes.on({ add: reset, update: reset, delete: reset });
+  }
+
+  lookup(ip: string): string | undefined {
+    if (this.cache.has(ip)) return this.cache.get(ip);
+    const n = toInt(ip);
+    let found: string | undefined;
+    if (n !== undefined) {
+      for (const node of this.nodes.list()) {
+        if (ownsAddress(node, ip, n)) {
+          found = node.metadata?.name;
+          break;
+        }
+      }
+    }
+    if (this.cache.size > 65_536) this.cache.clear();
+    this.cache.set(ip, found);
+    return found;
+  }
+}
+
+function ownsAddress(node: Node, ip: string, n: number): boolean {
+  if (node.status?.addresses?.some((a) => a.type === 'InternalIP' && a.address === ip)) return true;
+  for (const cidr of node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : [])) {
+    const [base, bits] = cidr.split('/');
+    const b = toInt(base ?? '');
+    const len = Number(bits);
+    if (b === undefined || !Number.isInteger(len)) continue;
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    if (((n & mask) >>> 0) === ((b & mask) >>> 0)) return true;
+  }
+  return false;
+}
+
+function toInt(ip: string): number | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    const v = Number(p);
+    if (!Number.isInteger(v) || v < 0 || v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n;
+}

@@ -1,0 +1,21 @@
+import type { AddressInfo } from 'node:net';
+import type { PodIdentity } from './pod-identity.js';
+
+/** Where a workload writes its human-facing lines (stdout when it runs as a process). */
+export type LogLine = (line: string) => void;
+
+/** What every workload's start function needs besides its own flags. */
+export interface WorkloadBase {
+  identity: PodIdentity;
+  log: LogLine;
+}
+
+/**
+ * A started server workload. Contract of `close`: stops accepting, destroys open
+ * connections (idle keep-alive ones included) and resolves once the socket is closed,
+ * so a SIGTERM can be honoured within a second.
+ */
+export interface ServingWorkload {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
