@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlPlane, TestNode, TOKENS, eventually, sliceAddresses } from '../../test/dist/harness/index.js';
 import { writeSection } from './benchmarks-md.mjs';
-import { runPool, median, sleep } from './control-plane/pool.mjs';
+import { isApiError, Reason } from '@kemu/api';
+import { runPool, median, sleep, withRetry } from './control-plane/pool.mjs';
 import { rssKiB, cpuMs } from './proc-stats.mjs';
 
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -22,6 +23,8 @@ const SERVICE_CIDR = '127.97.0.0/16';
 const NODE_IP = `${BLOCK}.101`;
 const HAPROXY_ADDR = `${BLOCK}.50`;
 const NS = 'default';
+/** Paced runs: each wrk connection waits this long between requests. */
+const PACE_MS = 5;
 
 const HELP = `usage: npm run bench -- proxy [options]
   --quick            short runs (3 s, 1 round, 1,000 Services); prints only
@@ -78,11 +81,12 @@ function mib(v) {
 }
 
 /**
- * One wrk run (bounded by -d), parsed.
- * @param {string} url @param {{ connections: number, duration: number, threads?: number }} o
+ * One wrk run (bounded by -d), parsed. `script`: a wrk Lua script (the paced runs).
+ * @param {string} url @param {{ connections: number, duration: number, threads?: number, script?: string }} o
  */
 function wrk(url, o) {
-  const r = spawnSync('wrk', [`-t${o.threads ?? 2}`, `-c${o.connections}`, `-d${o.duration}s`, '--latency', '--timeout', '5s', url], {
+  const args = [`-t${o.threads ?? 2}`, `-c${o.connections}`, `-d${o.duration}s`, '--latency', '--timeout', '5s', ...(o.script ? ['-s', o.script] : []), url];
+  const r = spawnSync('wrk', args, {
     encoding: 'utf8',
     timeout: (o.duration + 30) * 1000,
   });
@@ -206,12 +210,23 @@ export async function main(/** @type {string[]} */ argv) {
     const small = new Map();
     /** @type {Map<string, Array<ReturnType<typeof wrk>>>} */
     const bulk = new Map();
+    /** @type {Map<string, Array<ReturnType<typeof wrk>>>} */
+    const paced = new Map();
+    // Latency is compared at a fixed, moderate load: at saturation every target's tail is
+    // set by how the 2 cores are shared between wrk, the pods and the proxy, not by the proxy.
+    const pacing = join(dir, 'paced.lua');
+    writeFileSync(pacing, `function delay()\n  return ${PACE_MS}\nend\n`);
     const agentCpu0 = cpuMs(node.process.proc?.pid);
     for (let round = 0; round < o.rounds; round++) {
       for (const [name, url] of targets) {
         const r = wrk(`${url}/`, { connections: o.connections, duration: o.duration });
         (small.get(name) ?? small.set(name, []).get(name))?.push(r);
         log(`round ${round + 1} ${name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms${r.errors ? ` (${r.errors})` : ''}`);
+      }
+      for (const [name, url] of targets) {
+        const r = wrk(`${url}/`, { connections: o.connections, duration: o.duration, script: pacing });
+        (paced.get(name) ?? paced.set(name, []).get(name))?.push(r);
+        log(`round ${round + 1} ${name} paced: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
       }
       for (const [name, url] of targets) {
         const r = wrk(`${url}/bytes?n=1048576`, { connections: 4, duration: o.duration });
@@ -228,12 +243,22 @@ export async function main(/** @type {string[]} */ argv) {
     // Stage 2: many Services.
     log(`creating ${o.services} Services`);
     const t0 = Date.now();
-    await runPool(o.services, 32, async (i) => {
-      await client.create('services', {
-        metadata: { name: `s-${i}`, namespace: NS },
-        spec: { ports: [{ port: 80 + (i % 3), targetPort: 8080 }] },
-      });
-    });
+    const created = await runPool(
+      o.services,
+      32,
+      async (i) => {
+        await withRetry(
+          () =>
+            client.create('services', {
+              metadata: { name: `s-${i}`, namespace: NS },
+              spec: { ports: [{ port: 80 + (i % 3), targetPort: 8080 }] },
+            }),
+          { alreadyDone: (err) => isApiError(err, Reason.AlreadyExists) },
+        );
+      },
+      { maxMs: 600_000 },
+    );
+    if (!created.complete) throw new Error(`created ${created.ok} of ${o.services} Services: ${created.firstError ?? 'out of time'}`);
     const createSeconds = (Date.now() - t0) / 1000;
     const metricsUrl = `http://${NODE_IP}:10256/metrics`;
     await eventually(async () => {
@@ -267,16 +292,16 @@ export async function main(/** @type {string[]} */ argv) {
     log(`one changed Service with ${o.services} programmed: sync p50 ${fmt(syncP50, 3)} ms, max ${fmt(syncMax, 3)} ms (${syncs.length} samples)`);
 
     const rows = names.map((n) => {
-      const added = (/** @type {'p50'|'p99'} */ f) => med(small, n, f) - med(small, directName ?? '', f);
-      return `| ${n} | ${fmt(med(small, n, 'rps'))} | ${fmt(med(small, n, 'p50'), 2)} | ${fmt(med(small, n, 'p99'), 2)} | ${n === directName ? '-' : fmt(added('p99'), 2)} | ${fmt(med(bulk, n, 'transfer'))} |`;
+      const added = med(paced, n, 'p99') - med(paced, directName ?? '', 'p99');
+      return `| ${n} | ${fmt(med(small, n, 'rps'))} | ${fmt(med(small, n, 'p99'), 2)} | ${fmt(med(paced, n, 'rps'))} | ${fmt(med(paced, n, 'p50'), 2)} | ${fmt(med(paced, n, 'p99'), 2)} | ${n === directName ? '-' : fmt(added, 2)} | ${fmt(med(bulk, n, 'transfer'))} |`;
     });
     const haRps = med(small, haName ?? '', 'rps');
-    const haAddedP99 = med(small, haName ?? '', 'p99') - med(small, directName ?? '', 'p99');
-    const cipAddedP99 = med(small, cipName ?? '', 'p99') - med(small, directName ?? '', 'p99');
+    const haAddedP99 = med(paced, haName ?? '', 'p99') - med(paced, directName ?? '', 'p99');
+    const cipAddedP99 = med(paced, cipName ?? '', 'p99') - med(paced, directName ?? '', 'p99');
     const haBulk = med(bulk, haName ?? '', 'transfer');
     const checks = [
       ['requests/s through the ClusterIP >= HAProxy', `${fmt(med(small, cipName ?? '', 'rps'))} vs ${fmt(haRps)} (${fmt(med(small, cipName ?? '', 'rps') / haRps, 2)}x)`, med(small, cipName ?? '', 'rps') >= haRps],
-      ['added p99 latency <= HAProxy', `${fmt(cipAddedP99, 2)} ms vs ${fmt(haAddedP99, 2)} ms`, cipAddedP99 <= haAddedP99],
+      ['added p99 latency (paced load) <= HAProxy', `${fmt(cipAddedP99, 2)} ms vs ${fmt(haAddedP99, 2)} ms`, cipAddedP99 <= haAddedP99],
       ['bulk throughput >= 0.9x HAProxy', `${fmt(med(bulk, cipName ?? '', 'transfer'))} vs ${fmt(haBulk)} MiB/s (${fmt(med(bulk, cipName ?? '', 'transfer') / haBulk, 2)}x)`, med(bulk, cipName ?? '', 'transfer') >= 0.9 * haBulk],
       [`sync of one changed Service <= 1 ms with ${fmt(o.services)} Services`, `p50 ${fmt(syncP50, 3)} ms, max ${fmt(syncMax, 3)} ms`, syncMax <= 1],
       [`agent RSS <= 100 MB with ${fmt(o.services)} Services`, `${fmt((rss * 1024) / 1e6, 1)} MB`, (rss * 1024) / 1e6 <= 100],
@@ -284,10 +309,10 @@ export async function main(/** @type {string[]} */ argv) {
     const section = [
       '## Service forwarding (`npm run bench -- proxy`)',
       '',
-      `wrk (${o.connections} connections, 2 threads, ${o.duration} s per run, median of ${o.rounds} alternating rounds) against three \`kemu/echo\` pods on one node agent; HAProxy in TCP mode in front of the same pods. Bulk: 4 connections fetching 1 MiB answers. Agent forwarder: ${/"forwarder":"(\w+)"/.exec(node.process.tail(400))?.[1] ?? 'unknown'}. Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}, ${(await import('node:os')).cpus().length} cores.`,
+      `wrk (${o.connections} connections, 2 threads, ${o.duration} s per run, median of ${o.rounds} alternating rounds) against three \`kemu/echo\` pods on one node agent; HAProxy in TCP mode in front of the same pods. Saturated: as fast as wrk goes. Paced: each connection waits ${PACE_MS} ms between requests (a fixed, moderate load), where the added latency is read. Bulk: 4 connections fetching 1 MiB answers. Agent forwarder: ${/"forwarder":"(\w+)"/.exec(node.process.tail(400))?.[1] ?? 'unknown'}. Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}, ${(await import('node:os')).cpus().length} cores.`,
       '',
-      '| target | req/s | p50 ms | p99 ms | added p99 ms | bulk MiB/s |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| target | saturated req/s | saturated p99 ms | paced req/s | paced p50 ms | paced p99 ms | added p99 ms (paced) | bulk MiB/s |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
       '| target | measured | met |',
