@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planEtcdCluster } from '@kemu/etcd';
+import { killRecordedPodProcesses } from '@kemu/node-agent';
 import { isAlive, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
-export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager'] as const;
+export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'node'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** The local address plan (DESIGN.md). */
@@ -13,8 +14,14 @@ export const APISERVER_ADDR = '127.0.2.1:6443';
 const APISERVER_OPS = '127.0.2.1:6444';
 const CONTROLLER_MANAGER_OPS = ['127.0.3.1:10257', '127.0.3.2:10257'];
 
+/** Node N of the local cluster (1-based): its IP, zone and pod CIDR (DESIGN.md's address plan). */
+export function localNode(n: number, zones = 3): { name: string; ip: string; zone: string; podCIDR: string; opsUrl: string } {
+  const ip = `127.0.10.${n}`;
+  return { name: `node-${n}`, ip, zone: `zone-${String.fromCharCode(97 + ((n - 1) % zones))}`, podCIDR: `127.244.${n}.0/24`, opsUrl: `http://${ip}:10256` };
+}
+
 /** Path of a kemu package's compiled entry point. */
-export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager'): string {
+export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager' | 'node-agent'): string {
   return fileURLToPath(new URL(`../../${pkg}/dist/main.js`, import.meta.url));
 }
 
@@ -23,6 +30,8 @@ export interface UpOptions {
   components: Component[];
   /** First three octets of the etcd members' addresses (default 127.0.1, as in DESIGN.md). */
   etcdIpPrefix?: string;
+  /** Node agents to start (default 3, one per zone). */
+  nodes?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -36,10 +45,10 @@ export interface Tokens {
 export function tokens(stateDir: string): Tokens {
   const dir = resolve(stateDir);
   const file = join(dir, 'tokens.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Tokens;
+  if (existsSync(file) && existsSync(join(dir, 'node.token'))) return JSON.parse(readFileSync(file, 'utf8')) as Tokens;
   mkdirSync(dir, { recursive: true });
   const make = (): string => randomBytes(24).toString('base64url');
-  const t: Tokens = { admin: make(), controllerManager: make(), node: make() };
+  const t: Tokens = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Tokens) : { admin: make(), controllerManager: make(), node: make() };
   writeFileSync(file, JSON.stringify(t, null, 2) + '\n', { mode: 0o600 });
   // kube-apiserver's --token-auth-file format: token,user,uid[,"groups"]
   writeFileSync(
@@ -52,6 +61,7 @@ export function tokens(stateDir: string): Tokens {
     { mode: 0o600 },
   );
   writeFileSync(join(dir, 'controller-manager.token'), t.controllerManager + '\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'node.token'), t.node + '\n', { mode: 0o600 });
   return t;
 }
 
@@ -107,6 +117,29 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
       });
     });
   }
+  if (o.components.includes('node')) {
+    tokens(stateDir);
+    for (let n = 1; n <= (o.nodes ?? 3); n++) {
+      const node = localNode(n);
+      out.push({
+        component: 'node',
+        name: node.name,
+        args: [
+          entryPoint('node-agent'),
+          '--apiserver', APISERVER_ADDR,
+          '--token-file', join(stateDir, 'node.token'),
+          '--node-name', node.name,
+          '--node-ip', node.ip,
+          '--zone', node.zone,
+          '--pod-cidr', node.podCIDR,
+          '--root-dir', join(stateDir, 'nodes', node.name),
+          '--stop-pods-on-exit',
+        ],
+        opsUrl: node.opsUrl,
+        describe: `node IP ${node.ip}, ${node.zone}, pods ${node.podCIDR}, rules ${node.opsUrl}/rules`,
+      });
+    }
+  }
   return out;
 }
 
@@ -152,4 +185,12 @@ export async function down(stateDir: string, onProgress?: (line: string) => void
   await stopProcesses(records);
   for (const r of records) onProgress?.(`${r.name}: stopped (pid ${r.pid})`);
   writeProcesses(dir, []);
+  // A node agent that was killed (kemu chaos kill) could not stop its pods: they are recorded.
+  const nodesDir = join(dir, 'nodes');
+  if (existsSync(nodesDir)) {
+    for (const node of readdirSync(nodesDir)) {
+      const n = killRecordedPodProcesses(join(nodesDir, node));
+      if (n > 0) onProgress?.(`${node}: killed ${n} pod process${n === 1 ? '' : 'es'} its agent left behind`);
+    }
+  }
 }

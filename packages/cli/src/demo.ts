@@ -1,12 +1,39 @@
+import { request } from 'node:http';
 import { isApiError, KubeClient, Reason } from '@kemu/api';
+import { localNode } from './cluster.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One GET on a fresh connection: which pod answered, or the error. */
+function whoAnswers(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          const a = JSON.parse(body) as { pod?: string; node?: string };
+          resolve(`${a.pod ?? '?'} on ${a.node ?? '?'}`);
+        } catch {
+          resolve(`HTTP ${res.statusCode}`);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => resolve(`error: ${err.message}`));
+    req.end();
+  });
+}
 
 /**
- * The `kemu up --demo` walk-through: a Deployment and a Service, and what the control
- * plane made of them. Objects are created once; a second run shows the same ones.
+ * The `kemu up --demo` walk-through: a 3-replica kemu/echo Deployment spread over the zones
+ * and a NodePort Service, then a request through the ClusterIP and through every node's
+ * NodePort, and the curl commands that do the same. Objects are created once; a second
+ * run shows the same ones.
  */
-export async function runDemo(endpoint: string, token: string): Promise<void> {
+export async function runDemo(endpoint: string, token: string, nodes: number): Promise<void> {
   const client = new KubeClient({ endpoints: [endpoint], token });
   try {
     for (const create of [
@@ -18,7 +45,16 @@ export async function runDemo(endpoint: string, token: string): Promise<void> {
             selector: { matchLabels: { app: 'hello' } },
             template: {
               metadata: { labels: { app: 'hello' } },
-              spec: { containers: [{ name: 'hello', image: 'kemu/http-echo', ports: [{ name: 'http', containerPort: 8080 }] }] },
+              spec: {
+                containers: [
+                  {
+                    name: 'echo',
+                    image: 'kemu/echo',
+                    ports: [{ name: 'http', containerPort: 8080 }],
+                    readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2 },
+                  },
+                ],
+              },
             },
           },
         }),
@@ -35,19 +71,32 @@ export async function runDemo(endpoint: string, token: string): Promise<void> {
       }
     }
     const svc = await client.get('services', 'default', 'hello');
-    say('Demo: Deployment "hello" (3 replicas) and Service "hello" (NodePort) in namespace default.');
-    say(`  Service hello: ClusterIP ${svc.spec?.clusterIP ?? '?'}, port 80 -> targetPort http, nodePort ${svc.spec?.ports?.[0]?.nodePort ?? '?'}`);
-    await new Promise((r) => setTimeout(r, 1500));
-    const rs = await client.list('replicasets', { namespace: 'default', labelSelector: 'app=hello' });
-    const pods = await client.list('pods', { namespace: 'default', labelSelector: 'app=hello' });
-    say(`  ReplicaSets: ${rs.items.map((r) => r.metadata?.name).join(', ') || '(none yet)'}`);
-    for (const p of pods.items) {
-      const cond = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
-      say(`  Pod ${p.metadata?.name}: ${p.status?.phase ?? '?'}${cond?.status === 'False' ? ` (${cond.message ?? cond.reason ?? 'unschedulable'})` : ''}`);
+    const clusterIP = svc.spec?.clusterIP ?? '?';
+    const nodePort = svc.spec?.ports?.[0]?.nodePort ?? 0;
+    say('Demo: Deployment "hello" (3 replicas of kemu/echo) and Service "hello" (NodePort) in namespace default.');
+    say(`  Service hello: ClusterIP ${clusterIP}:80 -> targetPort http (8080), NodePort ${nodePort} on every node`);
+    const deadline = Date.now() + 60_000;
+    let ready = 0;
+    while (Date.now() < deadline) {
+      const slices = await client.list('endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=hello' });
+      ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length;
+      if (ready >= 3) break;
+      await sleep(250);
     }
-    const kube = await client.get('endpoints', 'default', 'kubernetes');
-    say(`  Service kubernetes: ClusterIP 127.96.0.1:443 -> ${kube.subsets?.[0]?.addresses?.map((a) => a.ip).join(', ') ?? '(none)'}`);
-    say('  Pods stay Pending until node agents register nodes to run them on.');
+    const pods = await client.list('pods', { namespace: 'default', labelSelector: 'app=hello' });
+    for (const p of pods.items) {
+      const readyCond = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      say(`  Pod ${p.metadata?.name}: ${p.status?.phase ?? '?'}${readyCond ? ', Ready' : ''}, IP ${p.status?.podIP ?? '-'} on ${p.spec?.nodeName ?? '(unscheduled)'}`);
+    }
+    if (ready < 3) say(`  only ${ready} of 3 endpoints ready after 60 s: see kemu logs`);
+    say('');
+    say('Reach it (each request is a new connection, so the proxy picks a pod each time):');
+    say(`  curl http://${clusterIP}/                  # ClusterIP`);
+    for (let n = 1; n <= nodes; n++) say(`  curl http://${localNode(n).ip}:${nodePort}/       # NodePort on ${localNode(n).name}`);
+    say('What answered just now:');
+    say(`  ClusterIP ${clusterIP}:80 -> ${await whoAnswers(clusterIP, 80)}`);
+    for (let n = 1; n <= nodes; n++) say(`  NodePort  ${localNode(n).ip}:${nodePort} -> ${await whoAnswers(localNode(n).ip, nodePort)}`);
+    say(`The forwarding rules of a node: kemu proxy rules --node node-1   (or curl ${localNode(1).opsUrl}/rules)`);
   } finally {
     client.close();
   }

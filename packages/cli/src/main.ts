@@ -6,6 +6,7 @@ import { runDemo } from './demo.js';
 import { planEtcdCluster } from '@kemu/etcd';
 import { readProcesses, isAlive } from './processes.js';
 import { etcdStatus, formatStatus } from './etcd-status.js';
+import { CliError, proxyRules } from './proxy-rules.js';
 
 const program = new Command('kemu').description('Kubernetes Service-networking emulator').showHelpAfterError();
 const stateDirOption = () => new Option('--state-dir <dir>', 'where data, logs and pids live').default('.kemu');
@@ -17,15 +18,18 @@ program
   .addOption(stateDirOption())
   .addOption(new Option('--components <list>', 'components to start (comma separated)').default(COMPONENTS.join(',')))
   .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
+  .addOption(new Option('--nodes <n>', 'node agents to start (node-N on 127.0.10.N, zones a/b/c)').default('3'))
   .option('--foreground', 'stay attached; Ctrl-C stops everything')
   .option('--demo', 'start a demo and stay attached (implies --foreground)')
-  .action(async (o: { stateDir: string; components: string; etcdIpPrefix: string; foreground?: boolean; demo?: boolean }) => {
+  .action(async (o: { stateDir: string; components: string; etcdIpPrefix: string; nodes: string; foreground?: boolean; demo?: boolean }) => {
     const components = o.components.split(',').map((c) => c.trim());
+    const nodes = Number(o.nodes);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) program.error(`--nodes: want a number from 1 to 200, got "${o.nodes}"`);
     for (const c of components) {
       if (!(COMPONENTS as readonly string[]).includes(c)) program.error(`unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
     }
     try {
-      await up({ stateDir: o.stateDir, components: components as Component[], etcdIpPrefix: o.etcdIpPrefix, onProgress: say });
+      await up({ stateDir: o.stateDir, components: components as Component[], etcdIpPrefix: o.etcdIpPrefix, nodes, onProgress: say });
     } catch (err) {
       say(`kemu up failed: ${(err as Error).message}`);
       say(`logs are in ${o.stateDir}/logs; stopping what was started`);
@@ -43,9 +47,9 @@ program
       say(`The apiserver serves gRPC on ${APISERVER_ADDR}; the admin bearer token is in ${o.stateDir}/tokens.json.`);
     }
     say('');
-    if (o.demo && components.includes('controller-manager')) {
+    if (o.demo && components.includes('controller-manager') && components.includes('node')) {
       try {
-        await runDemo(APISERVER_ADDR, tokens(o.stateDir).admin);
+        await runDemo(APISERVER_ADDR, tokens(o.stateDir).admin, nodes);
       } catch (err) {
         say(`demo failed: ${(err as Error).message}`);
       }
@@ -102,6 +106,23 @@ etcd
       process.exitCode = 1;
     } else if (leaders !== 1) {
       say(leaders === 0 ? 'no leader: fewer than two members can talk to each other' : 'more than one member claims to lead');
+      process.exitCode = 1;
+    }
+  });
+
+const proxy = program.command('proxy').description("look at the node agents' Service forwarding");
+proxy
+  .command('rules')
+  .description("a node's forwarding table, iptables-save style, with connection and byte counters")
+  .requiredOption('--node <name>', 'the node whose agent to ask')
+  .option('--service <ns/name:port/proto>', 'only this service port (e.g. default/hello:http/TCP)')
+  .addOption(stateDirOption())
+  .action(async (o: { node: string; service?: string; stateDir: string }) => {
+    try {
+      process.stdout.write(await proxyRules(APISERVER_ADDR, tokens(o.stateDir).admin, o.node, o.service));
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      process.stderr.write(`${err.message}\n`);
       process.exitCode = 1;
     }
   });

@@ -4,3 +4,4 @@ export { podNetwork, LoopbackAliasNetwork, type PodNetwork, type NetworkMode } f
 export { builtinWorkload, BUILTIN_WORKLOADS, type BuiltinWorkload } from './container-command.js';
 export { serviceEnv } from './service-env.js';
 export { DEFAULT_BACKOFF, type BackoffSettings } from './restart-policy.js';
+export { killRecordedPodProcesses } from './orphans.js';

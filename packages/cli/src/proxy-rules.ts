@@ -1,0 +1,31 @@
+import { isApiError, KubeClient, Reason } from '@kemu/api';
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/**
+ * The forwarding table of one node as its agent prints it (GET /rules on the agent's ops
+ * port): the node's InternalIP comes from its Node object.
+ */
+export async function proxyRules(apiserver: string, token: string, node: string, service?: string): Promise<string> {
+  const client = new KubeClient({ endpoints: [apiserver], token, timeoutMs: 5000 });
+  let ip: string | undefined;
+  try {
+    const n = await client.get('nodes', '', node);
+    ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  } catch (err) {
+    if (isApiError(err, Reason.NotFound)) throw new CliError(`Error from server (NotFound): nodes "${node}" not found`, { cause: err });
+    throw new CliError(`cannot reach the apiserver at ${apiserver}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    client.close();
+  }
+  if (!ip) throw new CliError(`node ${node} has no InternalIP address`);
+  const url = `http://${ip}:10256/rules${service ? `?service=${encodeURIComponent(service)}` : ''}`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return await res.text();
+  } catch (err) {
+    throw new CliError(`node agent of ${node} does not answer at ${url}: ${(err as Error).message}`, { cause: err });
+  }
+}
