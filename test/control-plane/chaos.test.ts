@@ -36,7 +36,7 @@ describe('the control plane converges after kill -9 of any one process', () => {
       spec: {
         replicas: 3,
         selector: { matchLabels: { app: 'app' } },
-        template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'c', image: 'kemu/http-echo' }] } },
+        template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'c', image: 'kemu/echo' }] } },
       },
     });
     clusterIP = (await client.create('services', { metadata: { name: 'app', namespace: NS }, spec: { selector: { app: 'app' }, ports: [{ port: 80, targetPort: 8080 }] } })).spec?.clusterIP ?? '';

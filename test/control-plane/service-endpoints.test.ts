@@ -62,7 +62,7 @@ describe('Service endpoints follow the ready pods', () => {
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'kemu/http-echo', ports: [{ name: 'http', containerPort: 8080 }] }] },
+          spec: { containers: [{ name: 'web', image: 'kemu/echo', ports: [{ name: 'http', containerPort: 8080 }] }] },
         },
       },
     };

@@ -235,6 +235,22 @@ describe('node agents forward Services to pods that run as processes', () => {
     await eventually(async () => assert.equal((await spread(clusterIP, 80, 60)).byPod.size, 3), 15_000);
   });
 
+  test('kill -9 of an agent alone, then a restart: it adopts its running pods, no duplicates, no orphans', async () => {
+    const n = nodes[0]!;
+    const before = n.podPids().sort();
+    assert.ok(before.length >= 1, 'node-1 runs pods');
+    await n.process.kill();
+    // The pods outlive their agent (as containers outlive a kubelet) and keep serving.
+    assert.deepEqual(n.podPids().sort(), before);
+    n.start();
+    await n.process.waitReady();
+    await waitReady('web', 3);
+    await sleep(1500);
+    assert.deepEqual(n.podPids().sort(), before, 'the same pod processes, none started twice');
+    const { failures } = await spread(clusterIP, 80, 30);
+    assert.deepEqual(failures, []);
+  });
+
   test('kill -9 of a node agent with its pods: after the grace period its endpoints are gone and replacements serve', async () => {
     const pods = (await client.list('pods', { namespace: NS, labelSelector: 'app=web' })).items;
     const lostNode = nodes[2]!;
