@@ -29,6 +29,14 @@ export const nodeAgentOptions = {
   nodeLeaseDuration: { kind: 'string', description: 'leaseDurationSeconds of the node Lease', default: '40s' },
   nodeLeaseRenewInterval: { kind: 'string', description: 'how often the node Lease is renewed', default: '10s' },
   nodeStatusUpdateFrequency: { kind: 'string', description: 'how often node status is checked and written if changed', default: '10s' },
+  frontendCidrs: {
+    kind: 'list',
+    description: 'container mode: ranges whose addresses the agent adds to lo for Service frontends (the service CIDR, the LoadBalancer pool)',
+    default: ['10.96.0.0/16'],
+  },
+  clusterCidr: { kind: 'string', description: 'container mode: the pod network; other nodes\' pod CIDRs in it are routed via their node IPs', default: '10.244.0.0/16' },
+  clusterDomain: { kind: 'string', description: 'the cluster DNS domain', default: 'cluster.local' },
+  resolvConf: { kind: 'string', description: 'container mode: file pointed at the kube-dns Service ("" leaves it alone)', default: '/etc/resolv.conf' },
   stopPodsOnExit: { kind: 'bool', description: 'stop this node\'s pod processes when the agent exits (kemu down)', default: false },
   proxy: { kind: 'bool', description: 'run the proxy half (forwarding Services)', default: true },
   kubelet: { kind: 'bool', description: 'run the kubelet half (node, lease, pods)', default: true },
@@ -57,6 +65,10 @@ export interface NodeAgentConfig {
   leaseDurationSeconds: number;
   leaseRenewIntervalMs: number;
   nodeStatusUpdateFrequencyMs: number;
+  frontendCIDRs: string[];
+  clusterCIDR: string;
+  clusterDomain: string;
+  resolvConf: string;
   stopPodsOnExit: boolean;
   runProxy: boolean;
   runKubelet: boolean;
@@ -73,8 +85,8 @@ function ipv4(value: string, flag: string): string {
 function cidr(value: string, flag: string): string {
   const [ip, bits] = value.split('/');
   const n = Number(bits);
-  if (ip === undefined || bits === undefined || !Number.isInteger(n) || n < 8 || n > 30) {
-    throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 CIDR with a prefix from /8 to /30`);
+  if (ip === undefined || bits === undefined || !Number.isInteger(n) || n < 8 || n > 32) {
+    throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 CIDR with a prefix from /8 to /32`);
   }
   ipv4(ip, flag);
   return value;
@@ -137,6 +149,10 @@ export function resolveConfig(flags: NodeAgentFlags, readFile: (path: string) =>
     leaseDurationSeconds: Math.round(leaseDurationMs / 1000),
     leaseRenewIntervalMs: parseDuration(flags.nodeLeaseRenewInterval, 'node-lease-renew-interval'),
     nodeStatusUpdateFrequencyMs: parseDuration(flags.nodeStatusUpdateFrequency, 'node-status-update-frequency'),
+    frontendCIDRs: flags.frontendCidrs.map((c) => cidr(c, 'frontend-cidrs')),
+    clusterCIDR: cidr(flags.clusterCidr, 'cluster-cidr'),
+    clusterDomain: flags.clusterDomain,
+    resolvConf: flags.resolvConf,
     stopPodsOnExit: flags.stopPodsOnExit,
     runProxy: flags.proxy,
     runKubelet: flags.kubelet,

@@ -30,3 +30,4 @@ export { startClient, type ClientOptions, type ClientRun } from './workloads/cli
 export type { ServingWorkload, WorkloadBase, LogLine } from './workloads/workload.js';
 export { podIdentityFromEnv, type PodIdentity } from './workloads/pod-identity.js';
 export { WORKLOADS, WORKLOAD_IMAGES, WORKLOAD_MAIN, workloadForImage, workloadCommand, type WorkloadName } from './workloads/workload-image.js';
+export * from './network/index.js';

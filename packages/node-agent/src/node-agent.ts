@@ -3,7 +3,9 @@ import { Informer, KubeClient, type Node } from '@kemu/api';
 import { startOpsServer, type Logger, type OpsServer } from '@kemu/common';
 import { Registry } from 'prom-client';
 import type { NodeAgentConfig } from './config.js';
+import { ContainerNetwork } from './container-network.js';
 import { Kubelet } from './kubelet/kubelet.js';
+import { LoopbackAddresses } from './network/index.js';
 import { Proxier } from './proxier.js';
 
 const WORKLOADS_MAIN = fileURLToPath(new URL('./workloads/main.js', import.meta.url));
@@ -19,6 +21,7 @@ export class NodeAgent {
   private informers: Informer<'services' | 'endpointslices' | 'nodes'>[] = [];
   private kubelet: Kubelet | undefined;
   private proxier: Proxier | undefined;
+  private containerNetwork: ContainerNetwork | undefined;
   private ops: OpsServer | undefined;
 
   constructor(
@@ -42,6 +45,18 @@ export class NodeAgent {
       const nodes = new Informer(client, 'nodes', { onError: onError('nodes') });
       this.informers.push(slices, nodes);
       const nodeOfIP = new NodeAddressIndex(nodes);
+      if (config.networkMode === 'container') {
+        this.containerNetwork = new ContainerNetwork({
+          nodeName: config.nodeName,
+          podCIDR: config.podCIDR,
+          clusterCIDR: config.clusterCIDR,
+          clusterDomain: config.clusterDomain,
+          resolvConf: config.resolvConf,
+          nodes,
+          services,
+          log,
+        });
+      }
       this.proxier = new Proxier({
         nodeName: config.nodeName,
         nodeIPs: [config.nodeIP],
@@ -58,6 +73,7 @@ export class NodeAgent {
         syncPeriodMs: config.syncPeriodMs,
         log,
         registry: this.registry,
+        ...(config.networkMode === 'container' ? { frontendAddresses: new LoopbackAddresses({ owned: config.frontendCIDRs, log }) } : {}),
       });
     }
     if (config.runKubelet) {
@@ -99,6 +115,7 @@ export class NodeAgent {
 
     for (const i of this.informers) i.start();
     await this.proxier?.start();
+    await this.containerNetwork?.start();
     await this.kubelet?.start();
     log.info(
       { node: config.nodeName, nodeIP: config.nodeIP, ops: `${config.opsHost}:${this.ops.address().port}`, forwarder: this.proxier?.splicer.kind },
@@ -109,6 +126,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     await this.kubelet?.stop({ stopPods: this.config.stopPodsOnExit });
     this.proxier?.stop();
+    this.containerNetwork?.stop();
     for (const i of this.informers) i.stop();
     await this.ops?.close();
     this.client?.close();

@@ -16,7 +16,11 @@ import { ForwardingTable } from './proxy/forwarding-table.js';
 import { printRules } from './proxy/rules-printer.js';
 import { ServiceChangeTracker } from './proxy/service-change-tracker.js';
 import { servicePorts } from './proxy/service-info.js';
-import type { Algorithm } from './proxy/types.js';
+import type { TableDiff } from './proxy/forwarding-table.js';
+import type { Algorithm, Frontend } from './proxy/types.js';
+
+/** Frontends whose address is not the node's own (NodePorts and health checks live on the node IP). */
+const hasOwnAddress = (f: Frontend): boolean => f.kind === 'cluster-ip' || f.kind === 'load-balancer' || f.kind === 'external-ip';
 
 export interface ProxierOptions {
   nodeName: string;
@@ -32,6 +36,19 @@ export interface ProxierOptions {
   syncPeriodMs: number;
   log: Logger;
   registry: Registry;
+  /**
+   * Container mode: makes frontend IPs (ClusterIPs, LoadBalancer and external IPs) bindable
+   * by adding them to `lo` before their listeners open, and removes them when no frontend
+   * uses them (network/LoopbackAddresses). Local mode: absent, all of 127/8 is bindable.
+   */
+  frontendAddresses?: FrontendAddresses;
+}
+
+export interface FrontendAddresses {
+  ensure(ips: readonly string[]): Promise<void>;
+  release(ips: readonly string[]): Promise<void>;
+  /** Removes what an earlier agent left that no frontend wants now. */
+  reconcile(): Promise<void>;
 }
 
 export class ProxierError extends Error {
@@ -56,6 +73,8 @@ export class Proxier {
   private synced = false;
   private stopped = false;
   private lastSyncMs = 0;
+  /** Container mode: frontends per IP on `lo`; an IP is released when its count drops to 0. */
+  private readonly addressUsers = new Map<string, number>();
 
   constructor(private readonly o: ProxierOptions) {
     this.log = o.log.child({ component: 'proxy' });
@@ -80,7 +99,7 @@ export class Proxier {
     };
     this.dataPlane = new DataPlane(ctx);
     this.slices = new EndpointSliceTracker({ startTime: Date.now() });
-    this.runner = new BoundedFrequencyRunner(() => void this.sync(), {
+    this.runner = new BoundedFrequencyRunner(() => this.sync(), {
       scheduler: {
         now: () => Date.now(),
         setTimer: (ms, fn) => setTimeout(fn, ms),
@@ -129,21 +148,33 @@ export class Proxier {
     this.dataPlane.stop();
   }
 
-  /** Applies every pending Service/EndpointSlice change; returns the Services touched. */
-  sync(): number {
-    if (this.stopped) return 0;
+  /** Applies every pending Service/EndpointSlice change. */
+  async sync(): Promise<void> {
+    if (this.stopped) return;
+    const first = this.lastSyncMs === 0;
     const started = performance.now();
     const now = Date.now();
     const svcChanges = this.services.drain();
     const sliceChanges = this.slices.drain();
     const names = new Set([...svcChanges.keys(), ...sliceChanges.keys()]);
-    let closed = 0;
+    const diffs: TableDiff[] = [];
     for (const name of names) {
       const svc = this.o.services.getByKey(name);
       const ports = svc ? servicePorts(svc) : [];
-      const diff = this.table.setService(name, ports, this.slices.slicesFor(name), now);
-      closed += this.dataPlane.apply(diff).closedConnections;
+      diffs.push(this.table.setService(name, ports, this.slices.slicesFor(name), now));
     }
+    const addresses = this.o.frontendAddresses;
+    const { added, released } = addresses ? this.countAddressUsers(diffs) : { added: [], released: [] };
+    if (addresses && added.length > 0) {
+      // A failure leaves those listeners standing by; the next sync (or reconcile) retries.
+      await addresses.ensure(added).catch((err: unknown) => this.log.error({ err }, 'cannot add frontend addresses to lo'));
+    }
+    let closed = 0;
+    for (const diff of diffs) closed += this.dataPlane.apply(diff).closedConnections;
+    if (addresses && released.length > 0) {
+      await addresses.release(released).catch((err: unknown) => this.log.warn({ err }, 'cannot remove frontend addresses from lo'));
+    }
+    if (addresses && first) await addresses.reconcile().catch((err: unknown) => this.log.warn({ err }, 'cannot reconcile frontend addresses on lo'));
     this.table.expireAffinity(now);
     const done = Date.now();
     for (const [, change] of sliceChanges) {
@@ -156,7 +187,33 @@ export class Proxier {
     if (names.size > 0) {
       this.log.debug({ services: names.size, closedConnections: closed, ms: seconds * 1000 }, 'proxy rules applied');
     }
-    return names.size;
+  }
+
+  /** Updates the per-IP frontend counts; returns the IPs that gained their first user and those that lost their last. */
+  private countAddressUsers(diffs: readonly TableDiff[]): { added: string[]; released: string[] } {
+    const touched = new Set<string>();
+    const before = new Map<string, number>();
+    const bump = (f: Frontend, by: number): void => {
+      if (!hasOwnAddress(f)) return;
+      if (!before.has(f.ip)) before.set(f.ip, this.addressUsers.get(f.ip) ?? 0);
+      const n = (this.addressUsers.get(f.ip) ?? 0) + by;
+      if (n > 0) this.addressUsers.set(f.ip, n);
+      else this.addressUsers.delete(f.ip);
+      touched.add(f.ip);
+    };
+    for (const d of diffs) {
+      for (const f of d.frontendsRemoved) bump(f, -1);
+      for (const f of d.frontendsAdded) bump(f, +1);
+    }
+    const added: string[] = [];
+    const released: string[] = [];
+    for (const ip of touched) {
+      const was = before.get(ip) ?? 0;
+      const now = this.addressUsers.get(ip) ?? 0;
+      if (was === 0 && now > 0) added.push(ip);
+      if (was > 0 && now === 0) released.push(ip);
+    }
+    return { added, released };
   }
 }
 
