@@ -20,12 +20,14 @@ export class TestProcess {
     private readonly args: string[],
     readonly logFile: string,
     private readonly readyUrl: string,
+    /** Options for node itself (before the script), e.g. heap sizes. */
+    private readonly nodeOptions: readonly string[] = [],
   ) {}
 
   start(): this {
     if (this.running()) throw new Error(`${this.name} is still running`);
     const fd = openSync(this.logFile, 'a');
-    const proc = spawn(process.execPath, [this.script, ...this.args], {
+    const proc = spawn(process.execPath, [...this.nodeOptions, this.script, ...this.args], {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, KEMU_LOG_LEVEL: process.env['KEMU_LOG_LEVEL'] ?? 'info' },
     });

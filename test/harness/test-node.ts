@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { TestProcess } from './process.js';
 
 const AGENT_MAIN = new URL('./main.js', import.meta.resolve('@kemu/node-agent')).pathname;
+/** As kemu up runs agents (see packages/node-agent/README.md, "Memory"). */
+const NODE_AGENT_NODE_OPTIONS = ['--max-semi-space-size=2'];
 
 export interface TestNodeOptions {
   name: string;
@@ -47,6 +49,7 @@ export class TestNode {
       ],
       join(o.dir, `${o.name}.log`),
       `http://${o.nodeIP}:10256/readyz`,
+      NODE_AGENT_NODE_OPTIONS,
     );
   }
 

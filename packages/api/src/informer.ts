@@ -9,12 +9,18 @@ export interface InformerHandlers<T> {
   delete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T = unknown> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
   /** Called with errors that make the informer relist or rewatch (logging only). */
   onError?: (err: unknown) => void;
+  /**
+   * Shrinks each object before it is cached and handed to handlers (client-go's
+   * SetTransform): a cache of 10,000 Services need not keep fields nobody reads. Must keep
+   * metadata.name, metadata.namespace and metadata.resourceVersion.
+   */
+  transform?: (obj: T) => T;
 }
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
@@ -43,7 +49,7 @@ export class Informer<R extends ResourceName> {
   constructor(
     private readonly client: KubeClient,
     readonly resource: R,
-    private readonly options: InformerOptions = {},
+    private readonly options: InformerOptions<ResourceTypes[R]> = {},
   ) {}
 
   on(h: InformerHandlers<ResourceTypes[R]>): this {
@@ -186,7 +192,12 @@ export class Informer<R extends ResourceName> {
     }
   }
 
-  private upsert(key: string, obj: ResourceTypes[R]): void {
+  private shrink(obj: ResourceTypes[R]): ResourceTypes[R] {
+    return this.options.transform ? this.options.transform(obj) : obj;
+  }
+
+  private upsert(key: string, full: ResourceTypes[R]): void {
+    const obj = this.shrink(full);
     const old = this.store.get(key);
     this.store.set(key, obj);
     for (const [name, fn] of this.indexers) {
@@ -228,7 +239,8 @@ export class Informer<R extends ResourceName> {
             const old = this.store.get(key);
             if (old) {
               this.remove(key, old);
-              for (const h of this.handlers) h.delete?.(e.object);
+              const gone = this.shrink(e.object);
+              for (const h of this.handlers) h.delete?.(gone);
             }
             break;
           }

@@ -125,6 +125,8 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
         component: 'node',
         name: node.name,
         args: [
+          // A small young generation: see packages/node-agent/README.md, "Memory".
+          '--max-semi-space-size=2',
           entryPoint('node-agent'),
           '--apiserver', APISERVER_ADDR,
           '--token-file', join(stateDir, 'node.token'),

@@ -11,13 +11,23 @@
 // in TypeScript: JS accepts, picks and connects, then hands both sockets to this engine.
 //
 // Contract with JS:
-//   add(engine, slot, clientFd, backendFd)  the engine dup()s both fds; JS then closes its
-//                                           own copies. `slot` is chosen by JS and not
-//                                           reused until the engine has reported it closed.
+//   watch(engine, id, listenFd)             the engine accepts on a listening socket (made by
+//                                           listen() below) and reports each client; `id` is
+//                                           JS's and never reused. unwatch(engine, id, fd)
+//                                           stops and closes it.
+//   add(engine, slot, clientFd, backendFd, owned)
+//                                           pairs two sockets. The engine dup()s the backend
+//                                           fd (JS closes its own copy) and, unless `owned`,
+//                                           the client fd; an owned client fd (one the engine
+//                                           accepted) passes to the engine. `slot` is chosen
+//                                           by JS and not reused until reported closed.
 //   close(engine, slot)                     ends the pair (both sides closed).
-//   onClosed(Float64Array [slot, bytesToBackend, bytesToClient, reason, ...])
-//                                           called on the JS thread, batched.
-// Invariant: every fd the engine owns is closed exactly once, when its pair is reported.
+//   reset(fd)                               resets and closes an accepted client (no endpoint).
+//   onEvents(Float64Array of 5-number records, batched, on the JS thread):
+//     [0, slot, bytesToBackend, bytesToClient, reason]   a pair ended
+//     [1, id, clientFd, clientIPv4, clientPort]          a client was accepted
+// Invariant: every fd the engine owns is closed exactly once: a pair's when it is reported,
+// an accepted client's by JS (add owned, or reset).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +68,7 @@ typedef struct conn {
   uint64_t bytes[2];  // bytes read from side s and written to the other
 } conn_t;
 
-typedef enum { CMD_ADD, CMD_CLOSE, CMD_STOP } cmd_kind;
+typedef enum { CMD_ADD, CMD_CLOSE, CMD_STOP, CMD_WATCH, CMD_UNWATCH } cmd_kind;
 typedef struct cmd {
   cmd_kind kind;
   uint32_t slot;
@@ -66,10 +76,12 @@ typedef struct cmd {
   struct cmd* next;
 } cmd_t;
 
-typedef struct closed_batch {
+#define REC 5  // numbers per record sent to JS
+
+typedef struct event_batch {
   size_t n;
-  double* rec;  // n * 4 doubles
-} closed_batch_t;
+  double* rec;  // n * REC numbers
+} event_batch_t;
 
 typedef struct engine {
   int ep;
@@ -85,29 +97,77 @@ typedef struct engine {
   // filled by the worker, flushed to JS once per epoll round
   double* out;
   size_t out_n, out_cap;
+  int reserve_fd;  // closed to accept-and-reset one client when out of descriptors
 } engine_t;
+
+// epoll data: the command eventfd, a listener (LISTEN_BIT | fd << 32 | id) or a pair side
+// (slot << 1 | side; slots stay below 2^31).
+#define CMD_DATA UINT64_MAX
+#define LISTEN_BIT (1ULL << 62)
 
 static char g_buf[BUF_SIZE];  // only the worker thread reads into it (one engine per process)
 
-static void push_closed(engine_t* e, conn_t* c, int reason) {
+static double* next_record(engine_t* e) {
   if (e->out_n + 1 > e->out_cap) {
     size_t cap = e->out_cap ? e->out_cap * 2 : 64;
-    double* nb = realloc(e->out, cap * 4 * sizeof(double));
-    if (!nb) return;  // out of memory: the slot is lost to JS; nothing else to do
+    double* nb = realloc(e->out, cap * REC * sizeof(double));
+    if (!nb) return NULL;
     e->out = nb;
     e->out_cap = cap;
   }
-  double* r = e->out + e->out_n * 4;
-  r[0] = c->slot;
-  r[1] = (double)c->bytes[0];
-  r[2] = (double)c->bytes[1];
-  r[3] = reason;
-  e->out_n++;
+  return e->out + (e->out_n++) * REC;
 }
 
-static void flush_closed(engine_t* e) {
+static void push_closed(engine_t* e, conn_t* c, int reason) {
+  double* r = next_record(e);
+  if (!r) return;  // out of memory: the slot is lost to JS; nothing else to do
+  r[0] = 0;
+  r[1] = c->slot;
+  r[2] = (double)c->bytes[0];
+  r[3] = (double)c->bytes[1];
+  r[4] = reason;
+}
+
+static void reset_and_close(int fd) {
+  struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(fd);
+}
+
+// Accepts what is pending on a listener (at most 64 per wake-up, for fairness).
+static void on_listener(engine_t* e, uint32_t id, int lfd) {
+  for (int i = 0; i < 64; i++) {
+    struct sockaddr_in peer;
+    socklen_t len = sizeof peer;
+    int c = accept4(lfd, (struct sockaddr*)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+      if ((errno == EMFILE || errno == ENFILE) && e->reserve_fd >= 0) {
+        // Out of descriptors: refuse one client at once rather than leave it (and this
+        // level-triggered listener) spinning.
+        close(e->reserve_fd);
+        c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0) reset_and_close(c);
+        e->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        continue;
+      }
+      return;  // EAGAIN, or an error that the next wake-up will see again
+    }
+    double* r = next_record(e);
+    if (!r) {
+      reset_and_close(c);
+      continue;
+    }
+    r[0] = 1;
+    r[1] = id;
+    r[2] = c;
+    r[3] = peer.sin_family == AF_INET ? (double)ntohl(peer.sin_addr.s_addr) : 0;
+    r[4] = peer.sin_family == AF_INET ? ntohs(peer.sin_port) : 0;
+  }
+}
+
+static void flush_events(engine_t* e) {
   if (e->out_n == 0) return;
-  closed_batch_t* b = malloc(sizeof *b);
+  event_batch_t* b = malloc(sizeof *b);
   if (!b) return;
   b->n = e->out_n;
   b->rec = e->out;
@@ -282,6 +342,15 @@ static int run_commands(engine_t* e) {
       case CMD_STOP:
         stop = 1;
         break;
+      case CMD_WATCH: {
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTEN_BIT | ((uint64_t)cmd->fd[0] << 32) | cmd->slot };
+        epoll_ctl(e->ep, EPOLL_CTL_ADD, cmd->fd[0], &ev);
+        break;
+      }
+      case CMD_UNWATCH:
+        epoll_ctl(e->ep, EPOLL_CTL_DEL, cmd->fd[0], NULL);
+        close(cmd->fd[0]);
+        break;
     }
     free(cmd);
     cmd = next;
@@ -301,7 +370,11 @@ static void* worker(void* arg) {
     int stop = 0;
     for (int i = 0; i < n; i++) {
       uint64_t d = evs[i].data.u64;
-      if (d == UINT64_MAX) {
+      if (d != CMD_DATA && (d & LISTEN_BIT)) {
+        on_listener(e, (uint32_t)(d & 0xffffffffu), (int)((d >> 32) & 0x3fffffff));
+        continue;
+      }
+      if (d == CMD_DATA) {
         uint64_t v;
         ssize_t r = read(e->evfd, &v, sizeof v);
         (void)r;
@@ -330,13 +403,13 @@ static void* worker(void* arg) {
         on_readable(e, c, s);
       }
     }
-    flush_closed(e);
+    flush_events(e);
     if (stop) break;
   }
   for (size_t i = 0; i < e->nconns; i++) {
     if (e->conns[i]) finish(e, e->conns[i], END_CLOSED_BY_AGENT);
   }
-  flush_closed(e);
+  flush_events(e);
   return NULL;
 }
 
@@ -364,13 +437,13 @@ static void enqueue(engine_t* e, cmd_t* cmd) {
 
 static void call_js(napi_env env, napi_value js_cb, void* context, void* data) {
   (void)context;
-  closed_batch_t* b = data;
+  event_batch_t* b = data;
   if (env != NULL && js_cb != NULL) {
     napi_value ab, arr, undef;
     void* mem;
-    if (napi_create_arraybuffer(env, b->n * 4 * sizeof(double), &mem, &ab) == napi_ok) {
-      memcpy(mem, b->rec, b->n * 4 * sizeof(double));
-      napi_create_typedarray(env, napi_float64_array, b->n * 4, ab, 0, &arr);
+    if (napi_create_arraybuffer(env, b->n * REC * sizeof(double), &mem, &ab) == napi_ok) {
+      memcpy(mem, b->rec, b->n * REC * sizeof(double));
+      napi_create_typedarray(env, napi_float64_array, b->n * REC, ab, 0, &arr);
       napi_get_undefined(env, &undef);
       napi_call_function(env, undef, js_cb, 1, &arr, NULL);
     }
@@ -398,9 +471,10 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     return NULL;
   }
   e->ep = epoll_create1(EPOLL_CLOEXEC);
+  e->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   e->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   pthread_mutex_init(&e->mu, NULL);
-  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
+  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CMD_DATA };
   epoll_ctl(e->ep, EPOLL_CTL_ADD, e->evfd, &ev);
   napi_value name;
   CHECK(napi_create_string_utf8(env, "kemu-forwarder", NAPI_AUTO_LENGTH, &name));
@@ -414,21 +488,23 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_add(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   engine_t* e = get_engine(env, argv[0]);
   if (!e) return NULL;
   uint32_t slot;
   int32_t a, b;
+  bool owned = false;
   CHECK(napi_get_value_uint32(env, argv[1], &slot));
   CHECK(napi_get_value_int32(env, argv[2], &a));
   CHECK(napi_get_value_int32(env, argv[3], &b));
-  int fa = fcntl(a, F_DUPFD_CLOEXEC, 3);
+  if (argc >= 5) CHECK(napi_get_value_bool(env, argv[4], &owned));
+  int fa = owned ? a : fcntl(a, F_DUPFD_CLOEXEC, 3);
   int fb = fa < 0 ? -1 : fcntl(b, F_DUPFD_CLOEXEC, 3);
   if (fa < 0 || fb < 0) {
     int err = errno;
-    if (fa >= 0) close(fa);
+    if (fa >= 0 && !owned) close(fa);
     napi_throw_error(env, err == EMFILE ? "EMFILE" : "EKEMUNATIVE", strerror(err));
     return NULL;
   }
@@ -462,6 +538,37 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_watch_cmd(napi_env env, napi_callback_info info, cmd_kind kind) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  engine_t* e = get_engine(env, argv[0]);
+  if (!e) return NULL;
+  uint32_t id;
+  int32_t fd;
+  CHECK(napi_get_value_uint32(env, argv[1], &id));
+  CHECK(napi_get_value_int32(env, argv[2], &fd));
+  cmd_t* cmd = calloc(1, sizeof *cmd);
+  cmd->kind = kind;
+  cmd->slot = id;
+  cmd->fd[0] = fd;
+  enqueue(e, cmd);
+  return NULL;
+}
+
+static napi_value js_watch(napi_env env, napi_callback_info info) { return js_watch_cmd(env, info, CMD_WATCH); }
+static napi_value js_unwatch(napi_env env, napi_callback_info info) { return js_watch_cmd(env, info, CMD_UNWATCH); }
+
+static napi_value js_reset(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  reset_and_close(fd);
+  return NULL;
+}
+
 // Stops the engine thread: every pair still open is closed and reported first.
 static napi_value js_stop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -477,6 +584,7 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   napi_release_threadsafe_function(e->tsfn, napi_tsfn_release);
   close(e->ep);
   close(e->evfd);
+  if (e->reserve_fd >= 0) close(e->reserve_fd);
   return NULL;
 }
 
@@ -544,6 +652,9 @@ static napi_value init(napi_env env, napi_value exports) {
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "stop", NULL, js_stop, NULL, NULL, NULL, napi_default, NULL },
     { "listen", NULL, js_listen, NULL, NULL, NULL, napi_default, NULL },
+    { "watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL },
+    { "unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_default, NULL },
+    { "reset", NULL, js_reset, NULL, NULL, NULL, napi_default, NULL },
     { "raiseNofile", NULL, js_raise_nofile, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { Informer, KubeClient, type Node } from '@kemu/api';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Informer, KubeClient, type Node, type Service } from '@kemu/api';
 import { startOpsServer, type Logger, type OpsServer } from '@kemu/common';
 import { Registry } from 'prom-client';
 import type { NodeAgentConfig } from './config.js';
@@ -37,7 +39,7 @@ export class NodeAgent {
     const { config, log } = this;
     const client = (this.client = new KubeClient({ endpoints: config.apiservers, token: config.token }));
     const onError = (what: string) => (err: unknown) => log.warn({ err: (err as Error).message }, `${what} informer: rewatching`);
-    const services = new Informer(client, 'services', { onError: onError('services') });
+    const services = new Informer(client, 'services', { onError: onError('services'), transform: slimService });
     this.informers.push(services);
 
     if (config.runProxy) {
@@ -104,6 +106,15 @@ export class NodeAgent {
         ...(this.kubelet ? { kubelet: () => (this.kubelet?.hasSynced() ? undefined : 'pods not synced yet') } : {}),
       },
       routes: {
+        // Leak checks (the abuse tests): a full GC, then the heap in use, in bytes.
+        '/debug/gc': (req, res) => {
+          if (req.method !== 'POST') {
+            res.writeHead(405).end('POST only\n');
+            return;
+          }
+          fullGC();
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(`${process.memoryUsage().heapUsed}\n`);
+        },
         '/rules': (req, res) => {
           const url = new URL(req.url ?? '/', 'http://agent');
           const sp = url.searchParams.get('service') ?? undefined;
@@ -131,6 +142,26 @@ export class NodeAgent {
     await this.ops?.close();
     this.client?.close();
   }
+}
+
+/** A full garbage collection, without starting node with --expose-gc. */
+function fullGC(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/**
+ * What the agent reads of a Service (the proxy: spec and LoadBalancer ingress; the kubelet:
+ * name, ClusterIP and ports for service environment variables), so that a cache of 10,000
+ * Services holds no uids, timestamps, selectors or IP-family bookkeeping.
+ */
+export function slimService(s: Service): Service {
+  const m = s.metadata ?? {};
+  // Copied field by field: deleting properties would turn each object into a (bigger) dictionary.
+  const { selector: _selector, ipFamilies: _families, ipFamilyPolicy: _policy, ...spec } = s.spec ?? {};
+  const slim: Service = { metadata: { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion }, spec };
+  if (s.status?.loadBalancer?.ingress?.length) slim.status = { loadBalancer: s.status.loadBalancer };
+  return slim;
 }
 
 /**

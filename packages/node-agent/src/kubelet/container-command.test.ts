@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { builtinWorkload, containerCommand } from './container-command.js';
+import { containerCommand } from './container-command.js';
 
 const rt = { nodePath: '/usr/bin/node', workloadsMain: '/kemu/dist/workloads/main.js' };
 
 test('built-in images run the workload program with any tag', () => {
-  assert.equal(builtinWorkload('kemu/echo'), 'echo');
-  assert.equal(builtinWorkload('kemu/tcp-echo:1.2'), 'tcp-echo');
-  assert.equal(builtinWorkload('docker.io/kemu/udp-echo:latest'), 'udp-echo');
-  assert.equal(builtinWorkload('kemu/client@sha256:abc'), 'client');
-  assert.equal(builtinWorkload('kemu/other'), undefined);
-  assert.equal(builtinWorkload('nginx'), undefined);
   assert.deepEqual(containerCommand({ name: 'c', image: 'kemu/echo:2', args: ['--port', '$(PORT)'] }, new Map([['PORT', '8080']]), rt), {
     ok: true,
     file: '/usr/bin/node',

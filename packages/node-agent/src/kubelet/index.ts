@@ -1,7 +1,6 @@
 export { Kubelet, type KubeletOptions, type PodSource, type ServiceLister } from './kubelet.js';
 export type { KubeletClient } from './pod-status-sync.js';
 export { podNetwork, LoopbackAliasNetwork, type PodNetwork, type NetworkMode } from './pod-network.js';
-export { builtinWorkload, BUILTIN_WORKLOADS, type BuiltinWorkload } from './container-command.js';
 export { serviceEnv } from './service-env.js';
 export { DEFAULT_BACKOFF, type BackoffSettings } from './restart-policy.js';
 export { killRecordedPodProcesses } from './orphans.js';

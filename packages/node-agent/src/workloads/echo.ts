@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeIdentity, formatHostPort } from './pod-identity.js';
-import type { ServingWorkload, WorkloadBase } from './workload.js';
+import { LISTEN_BACKLOG, type ServingWorkload, type WorkloadBase } from './workload.js';
 
 export interface EchoOptions extends WorkloadBase {
   host: string;
@@ -142,7 +142,7 @@ export async function startEcho(opts: EchoOptions): Promise<EchoServer> {
   const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port }, () => {
+    server.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describeIdentity, formatHostPort } from './pod-identity.js';
-import type { ServingWorkload, WorkloadBase } from './workload.js';
+import { LISTEN_BACKLOG, type ServingWorkload, type WorkloadBase } from './workload.js';
 
 export interface TcpEchoOptions extends WorkloadBase {
   host: string;
@@ -55,7 +55,7 @@ export async function startTcpEcho(opts: TcpEchoOptions): Promise<ServingWorkloa
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port }, () => {
+    server.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -11,6 +11,7 @@ test('workloadForImage maps kemu images, with or without tag or digest, and noth
   assert.equal(workloadForImage('kemu/echoes'), undefined);
   assert.equal(workloadForImage('kemu/constructor'), undefined);
   assert.equal(workloadForImage('registry:5000/kemu/echo'), undefined);
+  assert.equal(workloadForImage('docker.io/kemu/udp-echo:latest'), 'udp-echo', "Docker Hub's own name for the same image");
 });
 
 test('workloadCommand runs main.js beside this module with node', () => {

@@ -16,9 +16,10 @@ export function isWorkloadName(s: string): s is WorkloadName {
   return (WORKLOADS as readonly string[]).includes(s);
 }
 
-/** The workload a container image runs (`kemu/echo`, `kemu/echo:1.0`, `kemu/echo@sha256:...`), if built in. */
+/** The workload a container image runs (`kemu/echo`, `kemu/echo:1.0`, `kemu/echo@sha256:...`, `docker.io/kemu/echo`), if built in. */
 export function workloadForImage(image: string): WorkloadName | undefined {
-  let repo = image;
+  let repo = image.trim();
+  if (repo.startsWith('docker.io/')) repo = repo.slice('docker.io/'.length);
   const at = repo.indexOf('@');
   if (at >= 0) repo = repo.slice(0, at);
   const colon = repo.lastIndexOf(':');

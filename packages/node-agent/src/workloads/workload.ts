@@ -19,3 +19,10 @@ export interface ServingWorkload {
   readonly address: AddressInfo;
   close(): Promise<void>;
 }
+
+/**
+ * Accept queue of the built-in servers: a burst through a proxy (thousands of connects at
+ * once) overflows Node's default of 511, and every dropped SYN costs the client a 1 s
+ * retransmission. The kernel caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;

@@ -25,12 +25,12 @@ export class HealthCheckFrontend {
     this.server.keepAliveTimeout = 5000;
     this.server.on('error', (err) => ctx.log.warn({ frontend: frontend.key, err: err.message }, 'health check listener error'));
     this.listener = new FrontendListener(frontend, ctx, {
-      listenFd: (fd) => this.server.listen({ fd }),
-      listen: (onError) => {
+      bindFd: (fd) => this.server.listen({ fd }),
+      bindExclusive: (onError) => {
         this.server.once('error', onError);
         this.server.listen({ host: frontend.ip, port: frontend.port, exclusive: true }, () => this.server.off('error', onError));
       },
-      close: () => {
+      unbind: () => {
         this.server.close();
         this.server.closeAllConnections();
       },

@@ -2,11 +2,11 @@ import type { Frontend } from '../types.js';
 import type { DataPlaneContext } from './context.js';
 
 export interface ListenOps {
-  /** Wraps a bound socket made by the native module (SO_REUSEPORT). */
-  listenFd(fd: number): void;
+  /** Takes a bound socket made by the native module (SO_REUSEPORT). */
+  bindFd(fd: number): void;
   /** Binds exclusively; calls onError (EADDRINUSE and friends) instead of throwing. */
-  listen(onError: (err: NodeJS.ErrnoException) => void): void;
-  close(): void;
+  bindExclusive(onError: (err: NodeJS.ErrnoException) => void): void;
+  unbind(): void;
 }
 
 const STANDBY_RETRY_MS = 1000;
@@ -34,7 +34,7 @@ export class FrontendListener {
     const native = this.ctx.native;
     if (native) {
       try {
-        this.ops.listenFd(native.listen(this.frontend.ip, this.frontend.port, this.frontend.protocol === 'UDP'));
+        this.ops.bindFd(native.listen(this.frontend.ip, this.frontend.port, this.frontend.protocol === 'UDP'));
         this.state = 'serving';
         return;
       } catch (err) {
@@ -48,13 +48,13 @@ export class FrontendListener {
   close(): void {
     clearTimeout(this.retry);
     this.retry = undefined;
-    if (this.state === 'serving') this.ops.close();
+    if (this.state === 'serving') this.ops.unbind();
     this.state = 'closed';
   }
 
   private tryExclusive(): void {
     this.state = 'standby';
-    this.ops.listen((err) => {
+    this.ops.bindExclusive((err) => {
       if (this.state === 'closed') return;
       if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') {
         this.ctx.log.error({ frontend: this.frontend.key, err: err.message }, 'frontend cannot listen');

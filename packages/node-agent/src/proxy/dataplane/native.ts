@@ -17,9 +17,17 @@ export type EngineHandle = { readonly [engineBrand]: true };
 
 /** The Node-API module built from native/forwarder.c (see scripts/build-native.mjs). */
 export interface NativeForwarder {
-  create(onClosed: (records: Float64Array) => void): EngineHandle;
-  add(engine: EngineHandle, slot: number, clientFd: number, backendFd: number): void;
+  /** Records of 5 numbers: [0, slot, toBackend, toClient, reason] or [1, listenerId, clientFd, clientIPv4, clientPort]. */
+  create(onEvents: (records: Float64Array) => void): EngineHandle;
+  /** `owned`: the client fd is one the engine accepted and passes to it (else it is dup()ed). */
+  add(engine: EngineHandle, slot: number, clientFd: number, backendFd: number, owned?: boolean): void;
   close(engine: EngineHandle, slot: number): void;
+  /** The engine accepts on this listening fd and reports clients under `id` (never reused). */
+  watch(engine: EngineHandle, id: number, fd: number): void;
+  /** Stops accepting and closes the listening fd. */
+  unwatch(engine: EngineHandle, id: number, fd: number): void;
+  /** Resets and closes an accepted client the agent will not serve. */
+  reset(fd: number): void;
   stop(engine: EngineHandle): void;
   /** A bound (and, for TCP, listening) socket with SO_REUSEPORT; returns its fd. */
   listen(ip: string, port: number, udp: boolean): number;

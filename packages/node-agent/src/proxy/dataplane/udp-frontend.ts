@@ -41,12 +41,12 @@ export class UdpFrontend {
     });
     this.socket.on('error', (err) => ctx.log.warn({ frontend: frontend.key, err: err.message }, 'udp frontend error'));
     this.listener = new FrontendListener(frontend, ctx, {
-      listenFd: (fd) => this.socket.bind({ fd }),
-      listen: (onError) => {
+      bindFd: (fd) => this.socket.bind({ fd }),
+      bindExclusive: (onError) => {
         this.socket.once('error', onError);
         this.socket.bind({ address: frontend.ip, port: frontend.port, exclusive: true }, () => this.socket.off('error', onError));
       },
-      close: () => undefined,
+      unbind: () => undefined,
     });
   }
 
