@@ -131,8 +131,10 @@ describe('abuse: the agent keeps serving and leaks nothing', () => {
     await cp?.destroy();
   });
 
+  // Generous: under a 10,000-connection flood on a 2-core machine that CI shares with other
+  // suites, the agent's event loop lags; "still serves" means answers, not answers fast.
   const webStillServes = async (): Promise<void> => {
-    const a = await getEcho(ips['web']!, 80, { timeoutMs: 3000 });
+    const a = await getEcho(ips['web']!, 80, { timeoutMs: 15_000 });
     assert.match(a.pod, /^web-/);
   };
 
