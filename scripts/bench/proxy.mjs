@@ -104,6 +104,16 @@ function wrk(url, o) {
   return { rps, p50, p99, transfer, errors };
 }
 
+/**
+ * Appends one run's result to the list kept for `name`.
+ * @param {Map<string, Array<ReturnType<typeof wrk>>>} runs @param {string} name @param {ReturnType<typeof wrk>} r
+ */
+function record(runs, name, r) {
+  const list = runs.get(name);
+  if (list) list.push(r);
+  else runs.set(name, [r]);
+}
+
 /** @param {string} text @param {string} name */
 function metric(text, name) {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text);
@@ -224,17 +234,17 @@ export async function main(/** @type {string[]} */ argv) {
     for (let round = 0; round < o.rounds; round++) {
       for (const [name, url] of targets) {
         const r = wrk(`${url}/`, { connections: o.connections, duration: o.duration });
-        (small.get(name) ?? small.set(name, []).get(name))?.push(r);
+        record(small, name, r);
         log(`round ${round + 1} ${name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms${r.errors ? ` (${r.errors})` : ''}`);
       }
       for (const [name, url] of targets) {
         const r = wrk(`${url}/`, { connections: o.connections, duration: o.duration, script: pacing });
-        (paced.get(name) ?? paced.set(name, []).get(name))?.push(r);
+        record(paced, name, r);
         log(`round ${round + 1} ${name} paced: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
       }
       for (const [name, url] of targets) {
         const r = wrk(`${url}/bytes?n=1048576`, { connections: 4, duration: o.duration });
-        (bulk.get(name) ?? bulk.set(name, []).get(name))?.push(r);
+        record(bulk, name, r);
         log(`round ${round + 1} ${name} bulk: ${fmt(r.transfer)} MiB/s`);
       }
     }

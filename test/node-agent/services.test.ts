@@ -174,7 +174,7 @@ describe('node agents forward Services to pods that run as processes', () => {
     const victimIP = victim.status.podIP;
     const pid = nodes.flatMap((n) => n.podPids().map((p) => ({ p, n }))).find(({ p }) => {
       try {
-        return readEnv(p).includes(`POD_IP=${victimIP}`);
+        return readEnv(p).split('\0').includes(`POD_IP=${victimIP}`);
       } catch {
         return false;
       }

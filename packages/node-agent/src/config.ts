@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseDuration, parseHostPort, type Config, type OptionSpec } from '@kemu/common';
+import { parseCidr4, parseIPv4 } from './network/ipv4.js';
 import type { Algorithm } from './proxy/types.js';
 
 const ALGORITHMS: readonly Algorithm[] = ['random', 'round-robin', 'least-connections'];
@@ -74,21 +75,14 @@ export interface NodeAgentConfig {
   runKubelet: boolean;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
 function ipv4(value: string, flag: string): string {
-  const m = IPV4.exec(value);
-  if (!m || m.slice(1).some((o) => Number(o) > 255)) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 address`);
+  if (parseIPv4(value) === undefined) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 address`);
   return value;
 }
 
 function cidr(value: string, flag: string): string {
-  const [ip, bits] = value.split('/');
-  const n = Number(bits);
-  if (ip === undefined || bits === undefined || !Number.isInteger(n) || n < 8 || n > 32) {
-    throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 CIDR with a prefix from /8 to /32`);
-  }
-  ipv4(ip, flag);
+  const c = value.includes('/') ? parseCidr4(value) : undefined;
+  if (!c || c.prefix < 8) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not an IPv4 CIDR with a prefix from /8 to /32`);
   return value;
 }
 

@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import type { NodeAgentConfig } from './config.js';
 import { ContainerNetwork } from './container-network.js';
 import { Kubelet } from './kubelet/kubelet.js';
-import { LoopbackAddresses } from './network/index.js';
+import { LoopbackAddresses, nodeInternalIPv4, nodePodCIDRs } from './network/index.js';
+import { containsAddress, parseCidr4, parseIPv4 } from './network/ipv4.js';
 import { Proxier } from './proxier.js';
 
 const WORKLOADS_MAIN = fileURLToPath(new URL('./workloads/main.js', import.meta.url));
@@ -67,10 +68,8 @@ export class NodeAgent {
         services,
         slices,
         forwarder: config.forwarder,
-        limits: {
-          udpIdleTimeoutMs: config.udpIdleTimeoutMs,
-          ...(config.maxConnections ? { maxConnections: config.maxConnections, maxConnectionsPerService: Math.floor(config.maxConnections * 0.8) } : {}),
-        },
+        maxConnections: config.maxConnections,
+        limits: { udpIdleTimeoutMs: config.udpIdleTimeoutMs },
         minSyncPeriodMs: config.minSyncPeriodMs,
         syncPeriodMs: config.syncPeriodMs,
         log,
@@ -180,7 +179,7 @@ class NodeAddressIndex {
 
   lookup(ip: string): string | undefined {
     if (this.cache.has(ip)) return this.cache.get(ip);
-    const n = toInt(ip);
+    const n = parseIPv4(ip);
     let found: string | undefined;
     if (n !== undefined) {
       for (const node of this.nodes.list()) {
@@ -197,26 +196,9 @@ class NodeAddressIndex {
 }
 
 function ownsAddress(node: Node, ip: string, n: number): boolean {
-  if (node.status?.addresses?.some((a) => a.type === 'InternalIP' && a.address === ip)) return true;
-  for (const cidr of node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : [])) {
-    const [base, bits] = cidr.split('/');
-    const b = toInt(base ?? '');
-    const len = Number(bits);
-    if (b === undefined || !Number.isInteger(len)) continue;
-    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-    if (((n & mask) >>> 0) === ((b & mask) >>> 0)) return true;
-  }
-  return false;
-}
-
-function toInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    const v = Number(p);
-    if (!Number.isInteger(v) || v < 0 || v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
+  if (nodeInternalIPv4(node) === ip) return true;
+  return nodePodCIDRs(node).some((c) => {
+    const cidr = parseCidr4(c);
+    return cidr !== undefined && containsAddress(cidr, n);
+  });
 }

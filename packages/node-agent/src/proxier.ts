@@ -31,7 +31,9 @@ export interface ProxierOptions {
   services: Informer<'services'>;
   slices: Informer<'endpointslices'>;
   forwarder: 'auto' | 'native' | 'js';
-  limits?: Partial<DataPlaneLimits>;
+  /** TCP pairs at once (default: from the open-file limit); one service port gets 80% of it. */
+  maxConnections?: number;
+  limits?: Partial<Omit<DataPlaneLimits, 'maxConnections' | 'maxConnectionsPerService'>>;
   minSyncPeriodMs: number;
   syncPeriodMs: number;
   log: Logger;
@@ -86,7 +88,7 @@ export class Proxier {
     this.splicer = native ? new NativeSplicer(native) : new JsSplicer();
     this.table = new ForwardingTable({ nodeName: o.nodeName, nodeIPs: o.nodeIPs, algorithm: o.algorithm, random: Math.random, nodeOfIP: o.nodeOfIP });
     this.metrics = new ProxyMetrics(o.registry, { connections: () => connections.size, frontends: () => this.dataPlane.size });
-    const limits = { ...DEFAULT_LIMITS, ...defaultConnectionLimits(native), ...o.limits };
+    const limits = { ...DEFAULT_LIMITS, ...connectionLimits(o.maxConnections ?? connectionsForFdLimit(native)), ...o.limits };
     const ctx: DataPlaneContext = {
       table: this.table,
       splicer: this.splicer,
@@ -219,13 +221,16 @@ export class Proxier {
 
 /**
  * Each TCP pair holds two descriptors; keep a reserve for listeners, the apiserver
- * connection and pods' logs. One service port may hold at most 80% of the total so that a
- * flood of idle connections to it leaves room for the others.
+ * connection and pods' logs.
  */
-function defaultConnectionLimits(native: NativeForwarder | undefined): Pick<DataPlaneLimits, 'maxConnections' | 'maxConnectionsPerService'> {
+function connectionsForFdLimit(native: NativeForwarder | undefined): number {
   native?.raiseNofile();
   const fdLimit = openFileLimit() ?? 20_000;
-  const maxConnections = Math.max(64, Math.floor((fdLimit - 2_000) / 2));
+  return Math.max(64, Math.floor((fdLimit - 2_000) / 2));
+}
+
+/** One service port may hold at most 80% of the total, so that a flood of idle connections to it leaves room for the others. */
+function connectionLimits(maxConnections: number): Pick<DataPlaneLimits, 'maxConnections' | 'maxConnectionsPerService'> {
   return { maxConnections, maxConnectionsPerService: Math.floor(maxConnections * 0.8) };
 }
 

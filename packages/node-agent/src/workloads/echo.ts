@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describeIdentity, formatHostPort } from './pod-identity.js';
-import { LISTEN_BACKLOG, type ServingWorkload, type WorkloadBase } from './workload.js';
+import { listenTcp, type ServingWorkload, type WorkloadBase } from './workload.js';
 
 export interface EchoOptions extends WorkloadBase {
   host: string;
@@ -140,14 +139,7 @@ export async function startEcho(opts: EchoOptions): Promise<EchoServer> {
   };
 
   const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listenTcp(server, opts.host, opts.port);
   opts.log(`echo: listening on ${formatHostPort(address.address, address.port)} (${describeIdentity(identity)})`);
 
   return {

@@ -1,6 +1,6 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { describeIdentity, formatHostPort } from './pod-identity.js';
-import { LISTEN_BACKLOG, type ServingWorkload, type WorkloadBase } from './workload.js';
+import { listenTcp, type ServingWorkload, type WorkloadBase } from './workload.js';
 
 export interface TcpEchoOptions extends WorkloadBase {
   host: string;
@@ -53,14 +53,7 @@ export async function startTcpEcho(opts: TcpEchoOptions): Promise<ServingWorkloa
       sock.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listenTcp(server, opts.host, opts.port);
   opts.log(`tcp-echo: listening on ${formatHostPort(address.address, address.port)} (${describeIdentity(opts.identity)})`);
 
   let closed: Promise<void> | undefined;

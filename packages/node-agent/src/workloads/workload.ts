@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import type { PodIdentity } from './pod-identity.js';
 
 /** Where a workload writes its human-facing lines (stdout when it runs as a process). */
@@ -25,4 +25,15 @@ export interface ServingWorkload {
  * once) overflows Node's default of 511, and every dropped SYN costs the client a 1 s
  * retransmission. The kernel caps it at net.core.somaxconn.
  */
-export const LISTEN_BACKLOG = 4096;
+const LISTEN_BACKLOG = 4096;
+
+/** Listens (node:http and node:net servers alike); resolves with the address, rejects on EADDRINUSE and the like. */
+export function listenTcp(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}

@@ -45,13 +45,10 @@ export class ConnectionTracker {
     let set = eps.get(endpoint);
     if (!set) eps.set(endpoint, (set = new Set()));
     set.add(splice);
-    this.count(servicePort, +1);
-    let done = false;
+    const release = this.reserve(servicePort);
     return () => {
-      if (done) return;
-      done = true;
-      this.count(servicePort, -1);
-      set.delete(splice);
+      if (!set.delete(splice)) return;
+      release();
       if (set.size === 0) eps.delete(endpoint);
       if (eps.size === 0) this.byPort.delete(servicePort);
     };

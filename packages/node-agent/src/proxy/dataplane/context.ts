@@ -37,9 +37,8 @@ export interface DataPlaneLimits {
   maxUdpSessionsPerFrontend: number;
 }
 
-export const DEFAULT_LIMITS: DataPlaneLimits = {
-  maxConnections: 9_000,
-  maxConnectionsPerService: 7_000,
+/** The limits that do not depend on the process (the connection limits come from its open-file limit). */
+export const DEFAULT_LIMITS: Omit<DataPlaneLimits, 'maxConnections' | 'maxConnectionsPerService'> = {
   dialTimeoutsMs: [1200, 2500, 5000],
   udpIdleTimeoutMs: 30_000,
   maxUdpSessionsPerFrontend: 1024,

@@ -35,13 +35,6 @@ export class DataPlane {
     return { closedConnections: closed };
   }
 
-  /** Frontends whose address is held by another agent (local mode without SO_REUSEPORT). */
-  standbyCount(): number {
-    let n = 0;
-    for (const f of this.frontends.values()) if (!(f instanceof HealthCheckFrontend) && f.state === 'standby') n++;
-    return n;
-  }
-
   stop(): void {
     for (const f of this.frontends.values()) f.close();
     this.frontends.clear();

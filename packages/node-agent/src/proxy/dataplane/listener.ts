@@ -21,7 +21,7 @@ const STANDBY_RETRY_MS = 1000;
  * In container mode each node has its own namespace and every agent binds every address.
  */
 export class FrontendListener {
-  state: 'serving' | 'standby' | 'closed' = 'closed';
+  private state: 'serving' | 'standby' | 'closed' = 'closed';
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
@@ -53,7 +53,8 @@ export class FrontendListener {
   }
 
   private tryExclusive(): void {
-    this.state = 'standby';
+    // bindExclusive reports failure asynchronously; until then (and after success) we serve.
+    this.state = 'serving';
     this.ops.bindExclusive((err) => {
       if (this.state === 'closed') return;
       if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') {
@@ -65,7 +66,5 @@ export class FrontendListener {
       }, STANDBY_RETRY_MS);
       this.retry.unref();
     });
-    // listen() reports failure asynchronously; until then (and after success) we count as serving.
-    if (this.state === 'standby') this.state = 'serving';
   }
 }

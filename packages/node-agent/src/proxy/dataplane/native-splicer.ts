@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { formatIPv4 } from '../../network/ipv4.js';
 import { EndReason, type EngineHandle, type NativeForwarder } from './native.js';
 import type { Splice, SpliceEnd, SpliceResult, Splicer } from './splicer.js';
 
@@ -28,7 +29,6 @@ function endOf(reason: number): SpliceEnd {
   }
 }
 
-const intToIP = (n: number): string => `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 
 /** Receives the clients the engine accepted: each descriptor is its own until spliced or reset. */
 export interface AcceptHandler {
@@ -133,7 +133,7 @@ export class NativeSplicer implements Splicer {
           this.native.reset(fd);
           continue;
         }
-        l.handler.accepted(fd, intToIP(records[i + 3] as number), records[i + 4] as number);
+        l.handler.accepted(fd, formatIPv4(records[i + 3] as number), records[i + 4] as number);
         continue;
       }
       const onEnd = this.pending.get(a);

@@ -86,9 +86,6 @@ export class TcpFrontend implements ListenOps {
     this.listener.close();
   }
 
-  get state(): 'serving' | 'standby' | 'closed' {
-    return this.listener.state;
-  }
 
   private accept(client: Client): void {
     const ctx = this.ctx;

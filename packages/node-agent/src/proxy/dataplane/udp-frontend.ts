@@ -65,9 +65,6 @@ export class UdpFrontend {
     }
   }
 
-  get state(): 'serving' | 'standby' | 'closed' {
-    return this.listener.state;
-  }
 
   get sessionCount(): number {
     return this.sessions.size;
