@@ -30,7 +30,7 @@ if (selected.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
 }
-const concurrency = process.env.KEMU_TEST_CONCURRENCY ?? '3';
+const concurrency = process.env.KEMU_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...selected], {
   stdio: 'inherit',
   cwd: root,

@@ -18,8 +18,10 @@ describe('ClusterIP and NodePort allocation across two apiservers', () => {
       // A small range makes collisions between the two apiservers likely.
       apiserverArgs: ['--service-cluster-ip-range', '127.96.0.0/23', '--service-node-port-range', '30000-30399'],
     });
-    a = cp.client(undefined, [cp.apiserverAddr(0)]);
-    b = cp.client(undefined, [cp.apiserverAddr(1)]);
+    // 200 creates at once queue behind each other on a loaded machine: this suite is about
+    // uniqueness, so it allows them a long deadline.
+    a = cp.client(undefined, [cp.apiserverAddr(0)], 60_000);
+    b = cp.client(undefined, [cp.apiserverAddr(1)], 60_000);
   });
   after(async () => {
     a?.close();

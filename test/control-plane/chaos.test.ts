@@ -53,7 +53,7 @@ describe('the control plane converges after kill -9 of any one process', () => {
       assert.equal(ready.length, count);
       assert.deepEqual((await sliceAddresses(client, NS, 'app')).ready, ready);
       assert.equal((await client.get('services', NS, 'app')).spec?.clusterIP, clusterIP);
-    }, 40_000).catch((err: unknown) => {
+    }, 90_000).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}\n${cp.logs()}`);
     });
 

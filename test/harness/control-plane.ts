@@ -116,8 +116,8 @@ export class ControlPlane {
     return p;
   }
 
-  client(token: string = TOKENS.admin, endpoints = this.apiserverEndpoints()): KubeClient {
-    return new KubeClient({ endpoints, token, timeoutMs: 10_000 });
+  client(token: string = TOKENS.admin, endpoints = this.apiserverEndpoints(), timeoutMs = 10_000): KubeClient {
+    return new KubeClient({ endpoints, token, timeoutMs });
   }
 
   /** Which controller-manager holds the leader lease (by its --leader-elect-identity). */

@@ -8,3 +8,5 @@ export { eventually } from './eventually.js';
 export { sliceAddresses, readyPodIPs, isReady } from './service-view.js';
 export { TestNode, type TestNodeOptions } from './test-node.js';
 export { getEcho, spread, udpAsk, type EchoAnswer } from './http-probe.js';
+export { dig, rdata, type DigResult } from './dig.js';
+export { TestDns, type TestDnsOptions } from './test-dns.js';

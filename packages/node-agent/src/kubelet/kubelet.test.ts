@@ -156,17 +156,29 @@ test('crash loop: the first restart is immediate, then back-off doubles; CrashLo
   const { api, kubelet, rootDir } = setup();
   await kubelet.start();
   const logPath = (): string => join(rootDir, 'pods', `demo_crash_${api.pod('demo', 'crash')?.metadata?.uid ?? ''}`, 'main.log');
-  api.addPod(podOf('crash', [script('main', 'crash', `console.log('start', Date.now()); setTimeout(() => process.exit(3), 50);`)]));
+  // Each run logs when the kernel started it (the kubelet's spawn, from /proc/self/stat) and
+  // when it exits, both in ms since boot, so Node's own start-up time, which is long and
+  // uneven on a loaded machine, does not count as back-off.
+  const source = [
+    `const fs = require('fs');`,
+    `const sinceBoot = () => Math.round(Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000);`,
+    `const ticks = Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[19]);`,
+    `console.log('start', ticks * 10);`,
+    `setTimeout(() => { console.log('exit', sinceBoot()); process.exit(3); }, 50);`,
+  ].join(' ');
+  api.addPod(podOf('crash', [script('main', 'crash', source)]));
   await eventually('four restarts', () => (containerOf(api, 'crash')?.restartCount ?? 0) >= 4, 15_000);
-  const starts = await eventually('five starts logged', () => {
+  const runs = await eventually('five runs logged', () => {
     const lines = readFileSync(logPath(), 'utf8').split('\n');
-    const times = lines.filter((l) => l.startsWith('start ')).map((l) => Number(l.split(' ')[1]));
-    return times.length >= 5 ? times : undefined;
+    const at = (kind: string): number[] => lines.filter((l) => l.startsWith(`${kind} `)).map((l) => Number(l.split(' ')[1]));
+    const [starts, exits] = [at('start'), at('exit')];
+    return starts.length >= 5 && exits.length >= 4 ? { starts, exits } : undefined;
   });
-  // Gaps between starts: ~50 ms of running plus the back-off (0, 400, 800, 1600 ms).
-  const gaps = starts.slice(1, 5).map((t, i) => t - starts[i]!);
-  assert.ok(gaps[0]! < 400, `first restart at once: ${gaps.join(',')}`);
-  assert.ok(gaps[1]! >= 400 && gaps[2]! >= 800 && gaps[3]! >= 1_600, `back-off doubles: ${gaps.join(',')}`);
+  // Exit to next spawn is the back-off (0, 400, 800, 1600 ms) plus the kubelet noticing the
+  // exit; the clocks tick every 10 ms.
+  const gaps = runs.starts.slice(1, 5).map((t, i) => t - runs.exits[i]!);
+  assert.ok(gaps[0]! < 300, `first restart at once: ${gaps.join(',')}`);
+  assert.ok(gaps[1]! >= 390 && gaps[2]! >= 790 && gaps[3]! >= 1_590, `back-off doubles: ${gaps.join(',')}`);
 
   const waiting = api.statusWrites.filter((w) => w.name === 'crash').map((w) => w.status.containerStatuses?.[0]);
   const backoff = waiting.find((c) => c?.state?.waiting?.reason === 'CrashLoopBackOff');

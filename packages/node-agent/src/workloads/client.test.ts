@@ -59,7 +59,11 @@ describe('kemu/client as a process', () => {
 
     echo.proc.signal('SIGTERM');
     assert.equal((await echo.proc.exited).code, 0);
-    const bad = JSON.parse(await client.waitForLine((l) => /"ok":0,"failed":[1-9]/.test(l))) as Line;
+    // A request in flight while the server shuts down may be reset; once it is gone, every
+    // request is refused.
+    const bad = JSON.parse(
+      await client.waitForLine((l) => /"ok":0,"failed":[1-9]/.test(l) && !l.includes('ECONNRESET')),
+    ) as Line;
     assert.deepEqual(Object.keys(errorsOf(bad)), ['ECONNREFUSED']);
     assert.equal(errorsOf(bad)['ECONNREFUSED'], bad['failed']);
     assert.equal(bad['p50Ms'], null);
@@ -142,8 +146,10 @@ describe('kemu/client as a process', () => {
       const reused = WorkloadProcess.spawn('client', ['--url', url, '--rate', '5', '--max-requests', '5', '--keepalive'], CLIENT_ENV);
       assert.equal((await reused.exited).code, 0);
       assert.deepEqual(reused.jsonLines().at(-1), { done: true, ok: 5, failed: 0 });
-      // 200 ms apart against an instant server: one connection serves them all.
-      assert.equal(srv.connections() - 5, 1);
+      // 200 ms apart against an instant server: one connection serves them all, unless a
+      // starved machine makes a request outlast the gap (then a second one opens).
+      const opened = srv.connections() - 5;
+      assert.ok(opened >= 1 && opened <= 2, `keep-alive reuses connections: ${opened} for 5 requests`);
     } finally {
       await closeServer(srv.server);
     }
