@@ -68,6 +68,11 @@ describe('node agents forward Services to pods that run as processes', () => {
       );
     }
     await Promise.all(nodes.map((n) => n.process.waitReady()));
+    // The scheduler spreads only over Ready nodes: wait until the API says all three are.
+    await eventually(async () => {
+      const ready = (await client.list('nodes')).items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      assert.equal(ready.length, 3, 'Ready nodes');
+    }, 30_000);
   });
 
   after(async () => {

@@ -6,13 +6,16 @@ import { planEtcdCluster } from '@kemu/etcd';
 import { killRecordedPodProcesses } from '@kemu/node-agent';
 import { isAlive, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
-export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'node'] as const;
+export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'dns', 'node'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** The local address plan (DESIGN.md). */
 export const APISERVER_ADDR = '127.0.2.1:6443';
 const APISERVER_OPS = '127.0.2.1:6444';
 const CONTROLLER_MANAGER_OPS = ['127.0.3.1:10257', '127.0.3.2:10257'];
+/** Cluster DNS: on an unprivileged port locally; the kube-dns Service maps port 53 to it. */
+export const DNS_ADDR = '127.0.4.1:1053';
+const DNS_OPS = '127.0.4.1:9153';
 
 /** Node N of the local cluster (1-based): its IP, zone and pod CIDR (DESIGN.md's address plan). */
 export function localNode(n: number, zones = 3): { name: string; ip: string; zone: string; podCIDR: string; opsUrl: string } {
@@ -21,7 +24,7 @@ export function localNode(n: number, zones = 3): { name: string; ip: string; zon
 }
 
 /** Path of a kemu package's compiled entry point. */
-export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager' | 'node-agent'): string {
+export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager' | 'dns' | 'node-agent'): string {
   return fileURLToPath(new URL(`../../${pkg}/dist/main.js`, import.meta.url));
 }
 
@@ -40,15 +43,18 @@ export interface Tokens {
   admin: string;
   controllerManager: string;
   node: string;
+  dns: string;
 }
 
 export function tokens(stateDir: string): Tokens {
   const dir = resolve(stateDir);
   const file = join(dir, 'tokens.json');
-  if (existsSync(file) && existsSync(join(dir, 'node.token'))) return JSON.parse(readFileSync(file, 'utf8')) as Tokens;
-  mkdirSync(dir, { recursive: true });
   const make = (): string => randomBytes(24).toString('base64url');
-  const t: Tokens = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Tokens) : { admin: make(), controllerManager: make(), node: make() };
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Tokens>) : {};
+  const t: Tokens = { admin: saved.admin ?? make(), controllerManager: saved.controllerManager ?? make(), node: saved.node ?? make(), dns: saved.dns ?? make() };
+  // A state dir from an older kemu lacks tokens added since: they are added, the rest kept.
+  if (saved.dns && existsSync(join(dir, 'dns.token'))) return t;
+  mkdirSync(dir, { recursive: true });
   writeFileSync(file, JSON.stringify(t, null, 2) + '\n', { mode: 0o600 });
   // kube-apiserver's --token-auth-file format: token,user,uid[,"groups"]
   writeFileSync(
@@ -57,11 +63,13 @@ export function tokens(stateDir: string): Tokens {
       `${t.admin},kubernetes-admin,uid-admin,"system:masters"`,
       `${t.controllerManager},system:kube-controller-manager,uid-kcm`,
       `${t.node},system:node,uid-node,"system:nodes"`,
+      `${t.dns},system:serviceaccount:kube-system:coredns,uid-dns,"system:serviceaccounts"`,
     ].join('\n') + '\n',
     { mode: 0o600 },
   );
   writeFileSync(join(dir, 'controller-manager.token'), t.controllerManager + '\n', { mode: 0o600 });
   writeFileSync(join(dir, 'node.token'), t.node + '\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'dns.token'), t.dns + '\n', { mode: 0o600 });
   return t;
 }
 
@@ -115,6 +123,22 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
         opsUrl: `http://${ops}`,
         describe: `metrics http://${ops}/metrics (leader-elected)`,
       });
+    });
+  }
+  if (o.components.includes('dns')) {
+    tokens(stateDir);
+    out.push({
+      component: 'dns',
+      name: 'dns-0',
+      args: [
+        entryPoint('dns'),
+        '--apiserver', APISERVER_ADDR,
+        '--token-file', join(stateDir, 'dns.token'),
+        '--listen', DNS_ADDR,
+        '--ops-addr', DNS_OPS,
+      ],
+      opsUrl: `http://${DNS_OPS}`,
+      describe: `DNS ${DNS_ADDR} (UDP+TCP), zone cluster.local, kube-dns Service at the tenth service IP`,
     });
   }
   if (o.components.includes('node')) {

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { isApiError, KubeClient, Reason } from '@kemu/api';
-import { localNode } from './cluster.js';
+import { DNS_ADDR, localNode } from './cluster.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -97,6 +97,7 @@ export async function runDemo(endpoint: string, token: string, nodes: number): P
     say(`  ClusterIP ${clusterIP}:80 -> ${await whoAnswers(clusterIP, 80)}`);
     for (let n = 1; n <= nodes; n++) say(`  NodePort  ${localNode(n).ip}:${nodePort} -> ${await whoAnswers(localNode(n).ip, nodePort)}`);
     say(`The forwarding rules of a node: kemu proxy rules --node node-1   (or curl ${localNode(1).opsUrl}/rules)`);
+    say(`Its DNS name: dig @${DNS_ADDR.split(':')[0] ?? ''} -p ${DNS_ADDR.split(':')[1] ?? ''} hello.default.svc.cluster.local   (SRV: _http._tcp.hello.default.svc.cluster.local)`);
   } finally {
     client.close();
   }

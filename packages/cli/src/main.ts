@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `kemu` command.
 import { Command, Option } from 'commander';
-import { APISERVER_ADDR, COMPONENTS, down, tokens, up, type Component } from './cluster.js';
+import { APISERVER_ADDR, COMPONENTS, DNS_ADDR, down, tokens, up, type Component } from './cluster.js';
 import { runDemo } from './demo.js';
 import { planEtcdCluster } from '@kemu/etcd';
 import { readProcesses, isAlive } from './processes.js';
@@ -45,6 +45,12 @@ program
     say('  etcdctl endpoint status -w table');
     if (components.includes('apiserver')) {
       say(`The apiserver serves gRPC on ${APISERVER_ADDR}; the admin bearer token is in ${o.stateDir}/tokens.json.`);
+    }
+    if (components.includes('dns')) {
+      const [dnsHost, dnsPort] = DNS_ADDR.split(':') as [string, string];
+      say('Cluster DNS answers the cluster.local zone (dig is in Debian package dnsutils):');
+      say(`  dig @${dnsHost} -p ${dnsPort} kubernetes.default.svc.cluster.local`);
+      say(`  dig @${dnsHost} -p ${dnsPort} dns-version.cluster.local TXT`);
     }
     say('');
     if (o.demo && components.includes('controller-manager') && components.includes('node')) {
