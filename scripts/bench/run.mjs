@@ -19,6 +19,10 @@ const BENCHMARKS = {
     file: './control-plane.mjs',
     description: 'etcd + apiserver + controller-manager at 100-10,000 services: endpoint propagation, list/watch/create throughput, RSS (writes BENCHMARKS.md)',
   },
+  dns: {
+    file: './dns.mjs',
+    description: 'cluster DNS vs dnsmasq with dnsperf: QPS, p99, change propagation, RSS at 10,000 Services (writes BENCHMARKS.md)',
+  },
 };
 
 function list() {

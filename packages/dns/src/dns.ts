@@ -5,6 +5,7 @@ import { assemble, type Assembled } from './corefile/assemble.js';
 import { parseCorefile } from './corefile/parse.js';
 import type { DnsConfig } from './config.js';
 import { KubeDnsRegistration } from './register.js';
+import { loadNativeUdp } from './server/native-udp.js';
 import { DnsServer } from './server/server.js';
 
 /**
@@ -53,8 +54,10 @@ export class DnsProcess {
         }),
       );
     }
+    const native = loadNativeUdp();
     for (const l of a.listeners) {
       const s = new DnsServer({
+        native: l.fastPathAllowed ? native : undefined,
         host: l.host,
         port: l.port,
         handler: l.handler,
@@ -64,9 +67,14 @@ export class DnsProcess {
         log: this.log,
       });
       await s.listen();
+      const table = s.fastTable();
+      if (table) l.attachFastPath(table, () => s.fastStats());
       this.servers.push(s);
     }
-    this.log.info({ listen: this.servers.map((s, i) => `${a.listeners[i]!.host}:${s.port}`), ops: a.ops.map((o) => `${o.host}:${o.port}`) }, 'serving DNS');
+    this.log.info(
+      { listen: this.servers.map((s, i) => `${a.listeners[i]!.host}:${s.port}`), ops: a.ops.map((o) => `${o.host}:${o.port}`), udp: this.servers.map((s) => (s.fastTable() ? 'native' : 'node')) },
+      'serving DNS',
+    );
     if (this.config.register) {
       const client = this.clients[0] ?? new KubeClient({ endpoints: this.config.apiservers, token: this.config.token });
       if (!this.clients.includes(client)) this.clients.push(client);

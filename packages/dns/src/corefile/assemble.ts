@@ -7,7 +7,8 @@ import { ForwardPlugin, type Upstream } from '../plugins/forward/forward.js';
 import { KubernetesPlugin } from '../plugins/kubernetes/kubernetes.js';
 import { inZone } from '../plugins/kubernetes/records.js';
 import { LogPlugin } from '../plugins/log/log.js';
-import { MetricsPlugin } from '../plugins/metrics/metrics.js';
+import { MetricsPlugin, type FastPathStats } from '../plugins/metrics/metrics.js';
+import type { FastTable } from '../server/native-udp.js';
 import { Rcode } from '../wire/constants.js';
 import { answerOf } from '../wire/message.js';
 import { CorefileError, type Directive, type ServerBlock } from './parse.js';
@@ -31,6 +32,10 @@ export interface Listener {
   recursionAvailable: boolean;
   observe(req: Request, wire: Buffer): void;
   malformed(reason: string): void;
+  /** False when a block logs every query: then no query may bypass the chain. */
+  fastPathAllowed: boolean;
+  /** Feeds a fast path's table from the blocks' caches, and counts its answers. */
+  attachFastPath(table: FastTable, stats: FastPathStats): void;
 }
 
 export interface Assembled {
@@ -52,6 +57,8 @@ interface Block {
   handler: Next;
   recursionAvailable: boolean;
   metrics: MetricsPlugin | undefined;
+  cache: CachePlugin | undefined;
+  logs: boolean;
 }
 
 const fqdn = (z: string): string => (z === '.' ? '.' : `${z.replace(/\.$/, '').toLowerCase()}.`);
@@ -145,7 +152,11 @@ export function assemble(blocks: ServerBlock[], ctx: AssembleContext): Assembled
     const plugins = [metrics, logPlugin, cache, kubernetes, forward].filter((p): p is NonNullable<typeof p> => p !== undefined);
     all.push(...plugins);
     const refused: Next = () => ({ kind: 'answer', answer: answerOf(Rcode.REFUSED) });
-    const block: Block = { zones, plugins, handler: chain(plugins, refused), recursionAvailable: true, metrics };
+    const block: Block = { zones, plugins, handler: chain(plugins, refused), recursionAvailable: true, metrics, cache, logs: logPlugin !== undefined };
+    if (cache && kubernetes) {
+      const c = cache;
+      kubernetes.onChange(() => c.clearFast());
+    }
     for (const host of binds) {
       const key = `${host}:${port}`;
       let g = groups.get(key);
@@ -185,6 +196,16 @@ export function assemble(blocks: ServerBlock[], ctx: AssembleContext): Assembled
       },
       malformed: (reason) => {
         for (const b of g.blocks) b.metrics?.malformedPacket(reason);
+      },
+      // The table holds only answers of one block's zones; a name another block serves
+      // never gets there. With several blocks a query's block is found by zone in JS,
+      // which the table cannot do, so only single-block listeners use it.
+      fastPathAllowed: g.blocks.length === 1 && !g.blocks.some((b) => b.logs),
+      attachFastPath: (table, stats) => {
+        for (const b of g.blocks) {
+          b.cache?.addFastTable(table);
+          b.metrics?.addFastPath(stats);
+        }
       },
     };
   });

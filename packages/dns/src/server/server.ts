@@ -6,6 +6,7 @@ import { Rcode } from '../wire/constants.js';
 import { encodeError, encodeResponse, truncate, udpLimit } from '../wire/encode.js';
 import { answerOf } from '../wire/message.js';
 import { ParseError, parseQuery, type Query } from '../wire/parse.js';
+import type { FastTable, NativeServer, NativeUdp } from './native-udp.js';
 
 export interface ServerOptions {
   host: string;
@@ -20,6 +21,8 @@ export interface ServerOptions {
   log: Logger;
   /** Idle TCP connections are closed after this long (RFC 7766 suggests seconds). */
   tcpIdleMs?: number;
+  /** Serve UDP with the native fast path (IPv4 only) instead of Node's dgram. */
+  native?: NativeUdp;
 }
 
 /** Largest TCP message kemu reads; larger length prefixes close the connection. */
@@ -34,24 +37,35 @@ const MAX_TCP_INFLIGHT = 64;
  */
 export class DnsServer {
   private udp: UdpSocket | undefined;
+  private nativeServer: NativeServer | undefined;
   private tcp: TcpServer | undefined;
   private readonly conns = new Set<Socket>();
 
   constructor(private readonly o: ServerOptions) {}
 
   async listen(): Promise<void> {
-    const udp = createSocket({ type: this.o.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-    udp.on('message', (msg, rinfo) => this.onUdp(msg, rinfo));
-    udp.on('error', (err) => this.o.log.warn({ err }, 'udp socket error'));
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(this.o.port, this.o.host, () => {
-        udp.off('error', reject);
-        resolve();
+    let port: number;
+    const native = this.o.native && !this.o.host.includes(':') ? this.o.native : undefined;
+    if (native) {
+      const n = native.start(this.o.host, this.o.port, (msg, address, from) => {
+        this.handle(msg, 'udp', address, from, (wire) => native.send(n, wire, address, from));
       });
-    });
-    this.udp = udp;
-    const port = udp.address().port;
+      this.nativeServer = n;
+      port = native.port(n);
+    } else {
+      const udp = createSocket({ type: this.o.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+      udp.on('message', (msg, rinfo) => this.onUdp(msg, rinfo));
+      udp.on('error', (err) => this.o.log.warn({ err }, 'udp socket error'));
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(this.o.port, this.o.host, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+      this.udp = udp;
+      port = udp.address().port;
+    }
     const tcp = createServer((s) => this.onTcp(s));
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
@@ -65,11 +79,27 @@ export class DnsServer {
 
   /** The port both transports listen on (the configured one, or the one picked for 0). */
   get port(): number {
+    if (this.nativeServer && this.o.native) return this.o.native.port(this.nativeServer);
     return this.udp?.address().port ?? this.o.port;
+  }
+
+  /** The native path's reply table, when UDP is served natively. */
+  fastTable(): FastTable | undefined {
+    const n = this.nativeServer;
+    const native = this.o.native;
+    if (!n || !native) return undefined;
+    return { set: (key, reply, ttlMs) => native.set(n, key, reply, ttlMs), clear: () => native.clear(n) };
+  }
+
+  /** The native path's counters (see native/udp.c), when UDP is served natively. */
+  fastStats(): Float64Array | undefined {
+    return this.nativeServer && this.o.native ? this.o.native.stats(this.nativeServer) : undefined;
   }
 
   async close(): Promise<void> {
     this.udp?.close();
+    if (this.nativeServer) this.o.native?.stop(this.nativeServer);
+    this.nativeServer = undefined;
     for (const c of this.conns) c.destroy();
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
   }

@@ -3,6 +3,7 @@ import { Flag, Rcode } from '../../wire/constants.js';
 import { encodeResponse } from '../../wire/encode.js';
 import { rcodeOf, ttlFields } from '../../wire/inspect.js';
 import type { Query } from '../../wire/parse.js';
+import type { FastTable } from '../../server/native-udp.js';
 
 export interface CacheOptions {
   /** Longest time an entry is kept, seconds (CoreDNS `cache 30`). */
@@ -45,6 +46,8 @@ export class CachePlugin implements Plugin {
   private readonly now: () => number;
   readonly stats: CacheStats;
   private denials = 0;
+  /** Tables that answer without the chain (the native UDP path): fed fresh Kubernetes answers. */
+  private readonly fast = new Set<FastTable>();
 
   constructor(private readonly o: CacheOptions) {
     this.now = o.now ?? (() => Date.now() / 1000);
@@ -88,6 +91,12 @@ export class CachePlugin implements Plugin {
       const ttl = deps.length ? this.o.maxTtl : Math.min(this.o.maxTtl, ...[...res.answer.answer, ...res.answer.authority].map((r) => r.ttl));
       entry = { wire, deps, seen: deps.map((d) => d.value), ttls: [], storedAt: now, expiresAt: now + ttl, denial: rc === Rcode.NXDOMAIN || res.answer.answer.length === 0 };
       res = { kind: 'wire', wire };
+      // Only answers checked by versions go to a fast table, which clearFast() empties on
+      // any change: it cannot check versions itself.
+      if (deps.length && this.fast.size) {
+        const k = fastKey(q);
+        for (const t of this.fast) t.set(k, wire, ttl * 1000);
+      }
     } else {
       const rc = rcodeOf(res.wire);
       if ((rc !== Rcode.NOERROR && rc !== Rcode.NXDOMAIN) || res.wire[2]! & (Flag.TC >> 8)) return res;
@@ -137,5 +146,30 @@ export class CachePlugin implements Plugin {
   clear(): void {
     this.map.clear();
     this.denials = 0;
+    this.clearFast();
   }
+
+  addFastTable(t: FastTable): void {
+    this.fast.add(t);
+  }
+
+  /** The data answers were built from changed: the fast tables forget them all. */
+  clearFast(): void {
+    for (const t of this.fast) t.clear();
+  }
+}
+
+/**
+ * The native table's key for a query (native/udp.c): the lowered question name with its
+ * final zero, QTYPE, QCLASS, and 0 (no EDNS), 1 (EDNS) or 2 (EDNS with DO).
+ */
+export function fastKey(q: Query): Buffer {
+  const n = q.nameKey.length;
+  const k = Buffer.allocUnsafe(n + 6);
+  k.write(q.nameKey, 0, 'latin1');
+  k[n] = 0;
+  k.writeUInt16BE(q.qtype, n + 1);
+  k.writeUInt16BE(q.qclass, n + 3);
+  k[n + 5] = q.edns ? (q.edns.dnssecOk ? 2 : 1) : 0;
+  return k;
 }

@@ -79,9 +79,17 @@ export class KubernetesPlugin implements Plugin {
     await Promise.resolve();
   }
 
+  private readonly listeners: Array<() => void> = [];
+
+  /** Calls `fn` after every applied change (synchronously, before the next query). */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
   private apply(change: () => void): void {
     change();
     this.changes++;
+    for (const l of this.listeners) l();
   }
 
   async stop(): Promise<void> {
