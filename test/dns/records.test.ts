@@ -163,6 +163,18 @@ describe('cluster DNS answers real dig from Services and EndpointSlices', () => 
     assert.deepEqual(rdata((await q(`outside.${NS}.svc.${Z}`)).answer, 'CNAME'), ['www.example.com.']);
   });
 
+  test('a deleted Service: its names and its PTR are gone', async () => {
+    await client.create('services', { metadata: { name: 'gone', namespace: NS }, spec: { ports: [{ name: 'http', port: 80 }] } } satisfies Service);
+    const ip = (await client.get('services', NS, 'gone')).spec?.clusterIP ?? '';
+    const rev = `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+    await eventually(async () => assert.deepEqual(rdata((await q(`gone.${NS}.svc.${Z}`)).answer, 'A'), [ip]), 5000, 20);
+    assert.deepEqual(rdata((await q(rev, 'PTR')).answer, 'PTR'), [`gone.${NS}.svc.${Z}.`]);
+    await client.delete('services', NS, 'gone');
+    await eventually(async () => assert.equal((await q(`gone.${NS}.svc.${Z}`)).status, 'NXDOMAIN'), 5000, 20);
+    assert.equal((await q(`_http._tcp.gone.${NS}.svc.${Z}`, 'SRV')).status, 'NXDOMAIN');
+    assert.equal((await q(rev, 'PTR')).answer.length, 0);
+  });
+
   test('names outside the cluster get a prompt REFUSED (no upstream configured)', async () => {
     const t0 = performance.now();
     assert.equal((await q('example.com')).status, 'REFUSED');
