@@ -5,3 +5,4 @@ export { createLogger, type Logger } from './log.js';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Check } from './ops-server.js';
 export { onShutdown } from './shutdown.js';
 export { serveGrpc, shutdownGrpc, splitHostPort } from './grpc-listen.js';
+export { seededRandom } from './seeded-random.js';

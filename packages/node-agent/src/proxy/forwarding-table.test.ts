@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { EndpointSlice, Service } from '@kemu/api';
 import { ForwardingTable, type Pick } from './forwarding-table.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@kemu/common';
 import { servicePorts } from './service-info.js';
 import { ep, slice, svc, type EpOptions } from './test-fixtures.js';
 import type { Algorithm } from './types.js';

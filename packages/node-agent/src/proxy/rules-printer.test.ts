@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ForwardingTable } from './forwarding-table.js';
 import { iptablesProbability, printRules } from './rules-printer.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@kemu/common';
 import { servicePorts } from './service-info.js';
 import { ep, slice, svc } from './test-fixtures.js';
 import type { Algorithm } from './types.js';
