@@ -1,6 +1,8 @@
 // Runs every compiled test file (`*.test.js` under packages/*/dist and test/dist) with
 // Node's built-in test runner. Container tests (test/dist/containers) need a container
-// engine and run only with KEMU_CONTAINER_TESTS=1.
+// engine and run only with KEMU_CONTAINER_TESTS=1. Files named `*.alone.test.js` load the
+// machine on purpose (the dns fuzzer): they run after the others, one at a time, so that
+// the timing-sensitive tests beside them keep their CPU.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,8 +33,12 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.KEMU_TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...selected], {
-  stdio: 'inherit',
-  cwd: root,
-});
-process.exit(r.status ?? 1);
+const alone = selected.filter((f) => f.endsWith('.alone.test.js'));
+const together = selected.filter((f) => !f.endsWith('.alone.test.js'));
+let status = 0;
+for (const [batch, n] of [[together, concurrency], [alone, '1']]) {
+  if (batch.length === 0) continue;
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${n}`, ...batch], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) status = r.status ?? 1;
+}
+process.exit(status);
