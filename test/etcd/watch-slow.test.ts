@@ -27,7 +27,17 @@ test('a watcher that stops reading still gets every event, once and in order, wh
       Array.from({ length: 16 }, async () => {
         while (next < N) {
           const i = next++;
-          await kv.put(`slow/${String(i).padStart(5, '0')}`, value, 10_000);
+          // A starved machine can cost the cluster its leader for a moment; "no leader" is
+          // answered before anything is proposed, so the put is retried, as clients do.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await kv.put(`slow/${String(i).padStart(5, '0')}`, value, 10_000);
+              break;
+            } catch (err) {
+              if (attempt >= 50 || !/no leader/.test((err as Error).message)) throw err;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
         }
       }),
     );

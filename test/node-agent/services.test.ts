@@ -51,7 +51,8 @@ describe('node agents forward Services to pods that run as processes', () => {
     cp = await ControlPlane.start({
       ipPrefix: BLOCK,
       apiserverArgs: ['--service-cluster-ip-range', '127.140.0.0/24'],
-      controllerManagerArgs: ['--node-monitor-grace-period', '3s', '--pod-eviction-timeout', '2s', '--load-balancer-pool', '127.142.0.1-127.142.0.10'],
+      // A grace period a starved test machine cannot outrun with late lease renewals (500 ms).
+      controllerManagerArgs: ['--node-monitor-grace-period', '8s', '--pod-eviction-timeout', '2s', '--load-balancer-pool', '127.142.0.1-127.142.0.10'],
     });
     client = cp.client();
     for (let i = 0; i < 3; i++) {

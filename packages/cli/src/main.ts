@@ -121,7 +121,7 @@ proxy
   .command('rules')
   .description("a node's forwarding table, iptables-save style, with connection and byte counters")
   .requiredOption('--node <name>', 'the node whose agent to ask')
-  .option('--service <ns/name:port/proto>', 'only this service port (e.g. default/hello:http/TCP)')
+  .option('--service <ns/name[:port/proto]>', 'only this Service (default/hello) or one of its ports (default/hello:http/TCP)')
   .addOption(stateDirOption())
   .action(async (o: { node: string; service?: string; stateDir: string }) => {
     try {

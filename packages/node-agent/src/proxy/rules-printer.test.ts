@@ -137,6 +137,12 @@ describe('printRules', () => {
     );
   });
 
+  test('filtered to one Service by namespace/name: all its ports, nothing else', () => {
+    const out = printRules(scenario('random'), { servicePort: 'kube-system/kube-dns' });
+    assert.equal(out, printRules(scenario('random'), { servicePort: 'kube-system/kube-dns:dns/UDP' }));
+    assert.equal(printRules(scenario('random'), { servicePort: 'kube-system/kube' }).includes('KEMU-SVC-'), false, 'a name prefix is not a match');
+  });
+
   test('externalTrafficPolicy Local without local endpoints drops', () => {
     const t = scenario('random');
     const lb = svc('default', 'lb', {

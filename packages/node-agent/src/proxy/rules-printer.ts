@@ -9,7 +9,10 @@ import { externallyReachable } from './traffic-policy.js';
 import type { EndpointInfo, Frontend, ServicePortInfo } from './types.js';
 
 export interface PrintOptions {
-  /** Only this service port's frontends and chains. */
+  /**
+   * Only this service port's frontends and chains (`ns/name:port/PROTO`), or every port
+   * of one Service (`ns/name`).
+   */
   servicePort?: string;
 }
 
@@ -24,7 +27,8 @@ const NODEPORTS = 'KEMU-NODEPORTS';
 export function printRules(table: ForwardingTable, opts: PrintOptions = {}): string {
   const only = opts.servicePort;
   const ports: ServicePortInfo[] = [];
-  for (const key of only === undefined ? table.servicePortKeys() : [only]) {
+  const keys = only === undefined ? table.servicePortKeys() : only.includes(':') ? [only] : [...table.servicePortKeys()].filter((k) => k.startsWith(`${only}:`));
+  for (const key of keys) {
     const sp = table.servicePort(key);
     if (sp !== undefined) ports.push(sp);
   }
