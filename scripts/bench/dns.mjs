@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ControlPlane, TestDns, TOKENS, eventually } from '../../test/dist/harness/index.js';
 import { writeSection } from './benchmarks-md.mjs';
 import { isApiError, Reason } from '@kemu/api';
+import { encodeQuery, readName, skipRecord } from '@kemu/dns';
 import { quantile, median, runPool, sleep, withRetry } from './control-plane/pool.mjs';
 import { machineCpu, peakRssKiB, rssKiB, cpuMs } from './proc-stats.mjs';
 
@@ -81,38 +82,7 @@ const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maxi
 /** @param {number} i */
 const svcName = (i) => `svc-${i}.${NS}.svc.${ZONE}`;
 
-// --- DNS wire format: just enough for A queries and their answers ---------------------
-
-/** A query for `name`, type A, class IN, recursion desired. @param {number} id @param {string} name */
-function encodeQuery(id, name) {
-  const labels = name.split('.').filter((l) => l.length > 0);
-  const size = 12 + labels.reduce((n, l) => n + 1 + l.length, 0) + 1 + 4;
-  const b = Buffer.alloc(size);
-  b.writeUInt16BE(id, 0);
-  b.writeUInt16BE(0x0100, 2);
-  b.writeUInt16BE(1, 4);
-  let off = 12;
-  for (const l of labels) {
-    b[off++] = l.length;
-    off += b.write(l, off, 'ascii');
-  }
-  b[off++] = 0;
-  b.writeUInt16BE(1, off); // A
-  b.writeUInt16BE(1, off + 2); // IN
-  return b;
-}
-
-/** Offset just past the (possibly compressed) name at `off`. @param {Buffer} b @param {number} off */
-function skipName(b, off) {
-  for (let guard = 0; guard < 128; guard++) {
-    const len = b[off];
-    if (len === undefined) throw new Error('truncated name');
-    if (len === 0) return off + 1;
-    if ((len & 0xc0) === 0xc0) return off + 2;
-    off += len + 1;
-  }
-  throw new Error('name too long');
-}
+// --- DNS wire format: queries and record walking come from kemu's dns package ---------
 
 /**
  * The ID, RCODE and A records of a reply; undefined for anything that is not one.
@@ -129,14 +99,11 @@ function parseReply(b) {
     const qd = b.readUInt16BE(4);
     const an = b.readUInt16BE(6);
     let off = 12;
-    for (let i = 0; i < qd; i++) off = skipName(b, off) + 4;
+    for (let i = 0; i < qd; i++) off = readName(b, off, false).next + 4;
     for (let i = 0; i < an; i++) {
-      off = skipName(b, off);
-      const type = b.readUInt16BE(off);
-      const rdlen = b.readUInt16BE(off + 8);
-      off += 10;
-      if (type === 1 && rdlen === 4) ips.push(`${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`);
-      off += rdlen;
+      const rr = skipRecord(b, off);
+      if (rr.type === 1 && rr.rdlen === 4) ips.push(`${b[rr.rdata]}.${b[rr.rdata + 1]}.${b[rr.rdata + 2]}.${b[rr.rdata + 3]}`);
+      off = rr.next;
     }
   } catch {
     /* a malformed answer section: keep what was read */
@@ -185,7 +152,7 @@ class Resolver {
         clearTimeout(t);
         resolve(r);
       });
-      this.sock.send(encodeQuery(id, name), this.port, this.host);
+      this.sock.send(encodeQuery(name, { id }), this.port, this.host);
     });
   }
 
@@ -247,7 +214,7 @@ async function pacedProbe(host, names, rate, seconds) {
     if (r.rcode !== 0 || r.ips.length === 0) errors++;
   });
   await new Promise((res) => sock.bind(0, '127.0.0.1', () => res(undefined)));
-  const packets = names.map((n) => encodeQuery(0, n));
+  const packets = names.map((n) => encodeQuery(n));
   let sent = 0;
   const t0 = performance.now();
   await new Promise((resolve) => {
@@ -470,11 +437,12 @@ export async function main(/** @type {string[]} */ argv) {
       // A query every POLL_MS ms, not waiting for answers: one lost datagram (or a stall of
       // this process) must not count as propagation time.
       let stop = false;
+      const resolver = kemuR;
       const seen = await new Promise((/** @type {(t: number) => void} */ resolve) => {
         const tick = () => {
           if (stop) return;
           if (performance.now() - tReturn >= 10_000) return resolve(NaN);
-          void kemuR.ask(fqdn, 2000).then((a) => {
+          void resolver.ask(fqdn, 2000).then((a) => {
             if (!stop && a && a.rcode === 0 && a.ips.includes(ip)) {
               stop = true;
               resolve(performance.now());

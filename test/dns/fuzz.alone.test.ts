@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { seededRandom } from '@kemu/common';
+import { encodeQuery } from '@kemu/dns';
 import { eventually, TestDns } from '../harness/index.js';
 
 // Malformed and random packets for a fixed time (KEMU_DNS_FUZZ_SECONDS, default 60): every
@@ -17,17 +18,6 @@ const SECONDS = Number(process.env['KEMU_DNS_FUZZ_SECONDS'] ?? 60);
 const MAX_PACKETS = 2_000_000;
 const SEED = Number(process.env['KEMU_DNS_FUZZ_SEED'] ?? Date.now() % 1_000_000);
 
-function validQuery(id: number, name: string, type = 1, edns = false): Buffer {
-  const h = Buffer.alloc(12);
-  h.writeUInt16BE(id, 0);
-  h.writeUInt16BE(0x0100, 2);
-  h.writeUInt16BE(1, 4);
-  h.writeUInt16BE(edns ? 1 : 0, 10);
-  const labels = name.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const opt = edns ? Buffer.from([0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0]) : Buffer.alloc(0);
-  return Buffer.concat([h, ...labels, Buffer.from([0, type >> 8, type & 255, 0, 1]), opt]);
-}
-
 const NAMES = ['kubernetes.default.svc.cluster.local', 'dns-version.cluster.local', '_https._tcp.kubernetes.default.svc.cluster.local', 'x.example.com', '1.0.96.127.in-addr.arpa'];
 
 /** One fuzz packet: random bytes, or a valid query mutated in one of several ways. */
@@ -35,7 +25,7 @@ function packet(r: () => number, id: number): Buffer {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const kind = Math.floor(r() * 8);
   if (kind === 0) return Buffer.from(Array.from({ length: Math.floor(r() * 600) }, () => Math.floor(r() * 256)));
-  const q = validQuery(id, pick(NAMES), pick([1, 28, 33, 12, 16, 255, 6, 2]), r() < 0.5);
+  const q = encodeQuery(pick(NAMES), { id, type: pick([1, 28, 33, 12, 16, 255, 6, 2]), edns: r() < 0.5 });
   switch (kind) {
     case 1: // flipped bits
       for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) q[Math.floor(r() * q.length)]! ^= 1 << Math.floor(r() * 8);
@@ -114,7 +104,7 @@ describe(`dns fuzzing for ${SECONDS} s (seed ${SEED})`, () => {
           clearTimeout(t);
           res(m.readUInt16BE(0) === 0xffff && (m[3]! & 0xf) === 0);
         });
-        probeSock.send(validQuery(0xffff, 'dns-version.cluster.local', 16), PORT, HOST);
+        probeSock.send(encodeQuery('dns-version.cluster.local', { id: 0xffff, type: 16 }), PORT, HOST);
       });
     const probe = async (): Promise<boolean> => (await probeOnce()) || (await probeOnce()) || probeOnce();
 

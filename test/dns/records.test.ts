@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EndpointSlice, KubeClient, Service } from '@kemu/api';
+import { encodeQuery } from '@kemu/dns';
 import { ControlPlane, dig, eventually, rdata, TestDns, TOKENS } from '../harness/index.js';
 
 // kemu's dns process against a real apiserver, asked by real dig: the records of the
@@ -41,16 +42,12 @@ function rawQuery(bytes: Buffer, ms = 1000): Promise<Buffer | undefined> {
   });
 }
 
-/** A query for `name` type A, as bytes, with header fields overridable. */
+/** A query for `name` type A, as bytes, with lying section counts when asked. */
 function queryBytes(name: string, o: { id?: number; qd?: number; an?: number; flags?: number } = {}): Buffer {
-  const labels = name.split('.').filter(Boolean);
-  const q = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0, 0, 1, 0, 1])]);
-  const h = Buffer.alloc(12);
-  h.writeUInt16BE(o.id ?? 0x4242, 0);
-  h.writeUInt16BE(o.flags ?? 0x0100, 2);
-  h.writeUInt16BE(o.qd ?? 1, 4);
-  h.writeUInt16BE(o.an ?? 0, 6);
-  return Buffer.concat([h, q]);
+  const q = encodeQuery(name, { id: o.id ?? 0x4242, flags: o.flags });
+  if (o.qd !== undefined) q.writeUInt16BE(o.qd, 4);
+  if (o.an !== undefined) q.writeUInt16BE(o.an, 6);
+  return q;
 }
 
 describe('cluster DNS answers real dig from Services and EndpointSlices', () => {

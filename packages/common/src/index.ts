@@ -6,3 +6,5 @@ export { startOpsServer, type OpsServer, type OpsServerOptions, type Check } fro
 export { onShutdown } from './shutdown.js';
 export { serveGrpc, shutdownGrpc, splitHostPort } from './grpc-listen.js';
 export { seededRandom } from './seeded-random.js';
+export { parseIPv4, formatIPv4 } from './ipv4.js';
+export { rfc3339, microTime, parseTime } from './kube-time.js';

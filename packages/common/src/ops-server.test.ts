@@ -25,3 +25,14 @@ test('healthz, readyz and metrics report the checks', async () => {
     await ops.close();
   }
 });
+
+test('two servers on one registry (health and metrics on two addresses) both start and serve the same metrics', async () => {
+  const a = await startOpsServer({ host: '127.0.0.1', port: 0 });
+  const b = await startOpsServer({ host: '127.0.0.1', port: 0, registry: a.registry });
+  try {
+    for (const s of [a, b]) assert.match(await (await fetch(`http://127.0.0.1:${s.address().port}/metrics`)).text(), /process_cpu_user_seconds_total/);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

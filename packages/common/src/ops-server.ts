@@ -51,7 +51,9 @@ async function runChecks(checks: Record<string, Check>): Promise<{ ok: boolean; 
  */
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
   const registry = opts.registry ?? new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Several servers may share one registry (dns: health and prometheus on two addresses);
+  // the process metrics are registered once.
+  if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (code: number, body: string, type = 'text/plain; charset=utf-8'): void => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isApiError, Reason, type KubeClient, type Lease } from '@kemu/api';
-import type { Logger } from '@kemu/common';
+import { parseTime, type Logger } from '@kemu/common';
 import { systemClock, type Clock } from './controller.js';
 
 /**
@@ -74,10 +74,6 @@ export type LeaseDecision =
   | { kind: 'wait'; holder: string; expiresAt: number };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const parseTime = (s: string | undefined): number | undefined => {
-  const t = s ? Date.parse(s) : NaN;
-  return Number.isNaN(t) ? undefined : t;
-};
 
 export const leaseHolder = (lease: Lease): string => lease.spec?.holderIdentity ?? '';
 

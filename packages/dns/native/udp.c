@@ -318,9 +318,11 @@ static void call_js(napi_env env, napi_value js_cb, void* ctx, void* data) {
     }                                                                 \
   } while (0)
 
-static server_t* get_server(napi_env env, napi_value v) {
+// Reads a call's arguments (missing ones are undefined); the first must be a server.
+static server_t* server_args(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
+  size_t argc = n;
   void* p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
     napi_throw_type_error(env, "EKEMUNATIVE", "kemu dns udp: not a server");
     return NULL;
   }
@@ -393,10 +395,8 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  server_t* s = get_server(env, argv[0]);
+  server_t* s = server_args(env, info, 1, argv);
   if (!s) return NULL;
   struct sockaddr_in a;
   socklen_t l = sizeof a;
@@ -406,10 +406,8 @@ static napi_value js_port(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  server_t* s = get_server(env, argv[0]);
+  server_t* s = server_args(env, info, 4, argv);
   if (!s) return NULL;
   void* data;
   size_t len;
@@ -425,10 +423,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_set(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  server_t* s = get_server(env, argv[0]);
+  server_t* s = server_args(env, info, 4, argv);
   if (!s) return NULL;
   void *k, *r;
   size_t kl, rl;
@@ -465,10 +461,8 @@ static napi_value js_set(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_clear(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  server_t* s = get_server(env, argv[0]);
+  server_t* s = server_args(env, info, 1, argv);
   if (!s) return NULL;
   pthread_mutex_lock(&s->mu);
   clear_table(s);
@@ -477,10 +471,8 @@ static napi_value js_clear(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], ab, arr;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  server_t* s = get_server(env, argv[0]);
+  server_t* s = server_args(env, info, 1, argv);
   if (!s) return NULL;
   void* mem;
   CHECK(napi_create_arraybuffer(env, sizeof s->stats, &mem, &ab));
@@ -492,10 +484,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  server_t* s = get_server(env, argv[0]);
+  server_t* s = server_args(env, info, 1, argv);
   if (!s || s->stopped) return NULL;
   s->stopped = 1;
   uint64_t one = 1;

@@ -17,7 +17,8 @@ export class DnsProcess {
   private assembled: Assembled | undefined;
   private readonly servers: DnsServer[] = [];
   private readonly ops: OpsServer[] = [];
-  private readonly clients: KubeClient[] = [];
+  /** One client per apiserver set and token, shared by the plugins and the registration. */
+  private readonly clients = new Map<string, KubeClient>();
   private registration: KubeDnsRegistration | undefined;
   readonly registry = new Registry();
 
@@ -34,11 +35,7 @@ export class DnsProcess {
       token: this.config.token,
       registry: this.registry,
       log: this.log,
-      client: (endpoints, token) => {
-        const c = new KubeClient({ endpoints, token });
-        this.clients.push(c);
-        return c;
-      },
+      client: (endpoints, token) => this.client(endpoints, token),
       queryLog: (line) => process.stdout.write(`${line}\n`),
     });
     this.assembled = a;
@@ -76,11 +73,16 @@ export class DnsProcess {
       'serving DNS',
     );
     if (this.config.register) {
-      const client = this.clients[0] ?? new KubeClient({ endpoints: this.config.apiservers, token: this.config.token });
-      if (!this.clients.includes(client)) this.clients.push(client);
-      this.registration = new KubeDnsRegistration(client, this.log, this.config.register);
+      this.registration = new KubeDnsRegistration(this.client(this.config.apiservers, this.config.token), this.log, this.config.register);
       void this.registration.start(() => this.readiness() === undefined);
     }
+  }
+
+  private client(endpoints: string[], token: string): KubeClient {
+    const key = `${endpoints.join(',')}\0${token}`;
+    let c = this.clients.get(key);
+    if (!c) this.clients.set(key, (c = new KubeClient({ endpoints, token })));
+    return c;
   }
 
   /** Ready when every plugin is (the kubernetes plugin: both informers have listed). */
@@ -92,20 +94,11 @@ export class DnsProcess {
     return undefined;
   }
 
-  /** Ports actually bound, in listener order (for --listen with port 0). */
-  ports(): number[] {
-    return this.servers.map((s) => s.port);
-  }
-
-  opsPorts(): number[] {
-    return this.ops.map((o) => o.address().port);
-  }
-
   async stop(): Promise<void> {
     await this.registration?.stop();
     for (const s of this.servers) await s.close();
     for (const p of this.assembled?.plugins ?? []) await p.stop?.();
     for (const o of this.ops) await o.close();
-    for (const c of this.clients) c.close();
+    for (const c of this.clients.values()) c.close();
   }
 }

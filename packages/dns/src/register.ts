@@ -1,5 +1,5 @@
 import { isApiError, Reason, type EndpointSlice, type Endpoints, type KubeClient, type Lease, type Service } from '@kemu/api';
-import type { Logger } from '@kemu/common';
+import { formatIPv4, microTime, parseIPv4, parseTime, type Logger } from '@kemu/common';
 
 const NS = 'kube-system';
 const SERVICE = 'kube-dns';
@@ -13,16 +13,10 @@ export interface RegistrationOptions {
   leaseSeconds: number;
 }
 
-/** RFC 3339 with microseconds, as Kubernetes writes MicroTime. */
-const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-
 /** The tenth address of the range the `kubernetes` Service's ClusterIP (the first) is in. */
 export function tenthAddress(first: string): string | undefined {
-  const parts = first.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-  const n = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-  const t = n + 9;
-  return [t >>> 24, (t >>> 16) & 255, (t >>> 8) & 255, t & 255].join('.');
+  const n = parseIPv4(first);
+  return n === undefined ? undefined : formatIPv4(n + 9);
 }
 
 /**
@@ -121,8 +115,8 @@ export class KubeDnsRegistration {
     const now = Date.now();
     const byPort = new Map<number, string[]>();
     for (const l of leases.items) {
-      const renewed = Date.parse(l.spec?.renewTime ?? '');
-      if (!(renewed + (l.spec?.leaseDurationSeconds ?? 0) * 1000 > now)) continue;
+      const renewed = parseTime(l.spec?.renewTime);
+      if (renewed === undefined || renewed + (l.spec?.leaseDurationSeconds ?? 0) * 1000 <= now) continue;
       const host = l.metadata?.annotations?.['kemu.dev/address'];
       const port = Number(l.metadata?.annotations?.['kemu.dev/port']);
       if (!host || !Number.isInteger(port)) continue;

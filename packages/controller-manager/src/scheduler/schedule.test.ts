@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Node, Pod, core } from '@kemu/api';
+import { seededRandom } from '@kemu/common';
 import { countLoads, needsScheduling, schedule, ZONE_LABEL, type PlacedPod } from './schedule.js';
 
 function node(name: string, opts: { zone?: string; ready?: string; unschedulable?: boolean; taints?: core.Taint[]; labels?: Record<string, string> } = {}): Node {
@@ -27,18 +28,6 @@ function pod(name: string, opts: { owner?: string; labels?: Record<string, strin
   };
 }
 
-/** A seeded uniform source (mulberry32), so tie-breaks are reproducible. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Schedules `pods` one after another, each seeing the earlier ones as placed (as the driver's assumed bindings do). */
 function scheduleBurst(pods: Pod[], nodes: Node[], random: () => number, existing: PlacedPod[] = []): Map<string, number> {
   const placed = [...existing];
@@ -58,7 +47,7 @@ describe('schedule: spreading', () => {
   test('3 replicas over 3 nodes in 3 zones land one per zone, whatever the seed', () => {
     const nodes = [node('a', { zone: 'z1' }), node('b', { zone: 'z2' }), node('c', { zone: 'z3' })];
     for (let seed = 1; seed <= 20; seed++) {
-      const counts = scheduleBurst([pod('p1', { owner: 'rs1' }), pod('p2', { owner: 'rs1' }), pod('p3', { owner: 'rs1' })], nodes, seeded(seed));
+      const counts = scheduleBurst([pod('p1', { owner: 'rs1' }), pod('p2', { owner: 'rs1' }), pod('p3', { owner: 'rs1' })], nodes, seededRandom(seed));
       assert.deepEqual(sorted(counts), [1, 1, 1], `seed ${seed}`);
       assert.equal(counts.size, 3);
     }
@@ -68,14 +57,14 @@ describe('schedule: spreading', () => {
     const nodes = [node('a', { zone: 'z1' }), node('b', { zone: 'z2' }), node('c', { zone: 'z3' })];
     for (let seed = 1; seed <= 20; seed++) {
       const pods = [1, 2, 3, 4, 5].map((i) => pod(`p${i}`, { owner: 'rs1' }));
-      assert.deepEqual(sorted(scheduleBurst(pods, nodes, seeded(seed))), [2, 2, 1], `seed ${seed}`);
+      assert.deepEqual(sorted(scheduleBurst(pods, nodes, seededRandom(seed))), [2, 2, 1], `seed ${seed}`);
     }
   });
 
   test('zones come before nodes: 4 replicas over zone z1 (2 nodes) and z2 (1 node) split 2/2 by zone', () => {
     const nodes = [node('a1', { zone: 'z1' }), node('a2', { zone: 'z1' }), node('b1', { zone: 'z2' })];
     const pods = [1, 2, 3, 4].map((i) => pod(`p${i}`, { owner: 'rs1' }));
-    const counts = scheduleBurst(pods, nodes, seeded(7));
+    const counts = scheduleBurst(pods, nodes, seededRandom(7));
     assert.equal(counts.get('b1'), 2);
     assert.equal((counts.get('a1') ?? 0) + (counts.get('a2') ?? 0), 2);
     assert.equal(counts.get('a1'), 1);

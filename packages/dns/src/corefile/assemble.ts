@@ -124,15 +124,16 @@ export function assemble(blocks: ServerBlock[], ctx: AssembleContext): Assembled
         case 'log':
           logPlugin = new LogPlugin((line) => ctx.queryLog(line));
           break;
-        case 'cache':
-          cache = new CachePlugin({ maxTtl: d.args[0] ? seconds(d.args[0], file, d) : 3600, capacity: 20_000, recursionAvailable: true });
+        case 'cache': {
+          let capacity = 20_000;
           for (const sub of d.block) {
             if (sub.name !== 'capacity') throw new CorefileError(file, sub.line, `cache: unknown property ${JSON.stringify(sub.name)}`);
-            const n = Number(sub.args[0]);
-            if (!Number.isInteger(n) || n < 1) throw new CorefileError(file, sub.line, `cache: capacity ${JSON.stringify(sub.args[0])} is not a positive integer`);
-            cache = new CachePlugin({ maxTtl: d.args[0] ? seconds(d.args[0], file, d) : 3600, capacity: n, recursionAvailable: true });
+            capacity = Number(sub.args[0]);
+            if (!Number.isInteger(capacity) || capacity < 1) throw new CorefileError(file, sub.line, `cache: capacity ${JSON.stringify(sub.args[0])} is not a positive integer`);
           }
+          cache = new CachePlugin({ maxTtl: d.args[0] ? seconds(d.args[0], file, d) : 3600, capacity, recursionAvailable: true });
           break;
+        }
         case 'kubernetes':
           kubernetes = kubernetesPlugin(d, zones, ctx);
           kube.push(kubernetes);

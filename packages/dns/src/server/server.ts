@@ -2,8 +2,9 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { createServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Logger } from '@kemu/common';
 import type { Next, Request, Result } from '../plugin.js';
-import { Rcode } from '../wire/constants.js';
+import { Flag, Rcode } from '../wire/constants.js';
 import { encodeError, encodeResponse, truncate, udpLimit } from '../wire/encode.js';
+import { rcodeOf } from '../wire/inspect.js';
 import { answerOf } from '../wire/message.js';
 import { ParseError, parseQuery, type Query } from '../wire/parse.js';
 import type { FastTable, NativeServer, NativeUdp } from './native-udp.js';
@@ -162,7 +163,7 @@ export class DnsServer {
     const done = (res: Result): void => {
       let wire = res.kind === 'wire' ? res.wire : encodeResponse(query, res.answer, { recursionAvailable: this.o.recursionAvailable }).wire;
       if (transport === 'udp' && wire.length > udpLimit(query)) {
-        wire = truncate(query, { ...answerOf(wire[3]! & 0xf), authoritative: (wire[2]! & 0x04) !== 0 }, this.o.recursionAvailable);
+        wire = truncate(query, { ...answerOf(rcodeOf(wire)), authoritative: (wire.readUInt16BE(2) & Flag.AA) !== 0 }, this.o.recursionAvailable);
       }
       send(wire);
       for (const o of this.o.observers) o(req, wire);

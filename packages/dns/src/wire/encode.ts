@@ -1,5 +1,6 @@
-import { isIPv4, isIPv6 } from 'node:net';
-import { EDNS_UDP_SIZE, Flag, HEADER_SIZE, Rcode, Type } from './constants.js';
+import { parseIPv4 } from '@kemu/common';
+import { ipv6Groups } from './addresses.js';
+import { CLASSIC_UDP_SIZE, EDNS_UDP_SIZE, Flag, HEADER_SIZE, Type } from './constants.js';
 import type { Answer, RData, ResourceRecord } from './message.js';
 import { lowerAscii, nameToLabels } from './names.js';
 import type { Query } from './parse.js';
@@ -92,24 +93,18 @@ function splitName(name: string): { labels: string[]; key: string; starts: numbe
 }
 
 function ipv4(addr: string): Buffer {
-  if (!isIPv4(addr)) throw new Error(`not an IPv4 address: ${addr}`);
-  return Buffer.from(addr.split('.').map(Number));
+  const n = parseIPv4(addr);
+  if (n === undefined) throw new Error(`not an IPv4 address: ${addr}`);
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(n);
+  return out;
 }
 
 function ipv6(addr: string): Buffer {
-  if (!isIPv6(addr)) throw new Error(`not an IPv6 address: ${addr}`);
-  let a = addr;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (v4) {
-    const b = ipv4(v4[1]!);
-    a = `${a.slice(0, -v4[1]!.length)}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const groups = ipv6Groups(addr);
+  if (!groups) throw new Error(`not an IPv6 address: ${addr}`);
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
   return out;
 }
 
@@ -229,7 +224,6 @@ export function truncate(query: Query, answer: Answer, recursionAvailable: boole
 
 /** Largest reply to `query` over UDP: 512 without EDNS, else its size capped at 1232. */
 export function udpLimit(query: Query): number {
-  return query.edns ? Math.min(query.edns.udpSize, EDNS_UDP_SIZE) : 512;
+  return query.edns ? Math.min(query.edns.udpSize, EDNS_UDP_SIZE) : CLASSIC_UDP_SIZE;
 }
 
-export { Rcode };

@@ -91,8 +91,3 @@ export function nameToLabels(name: string): string[] {
 export function nameToKey(name: string): string {
   return lowerAscii(nameToLabels(name).map((l) => String.fromCharCode(l.length) + l).join(''));
 }
-
-/** Lowered presentation form with the trailing dot: `Web.Default.` and `web.default` both give `web.default.`. */
-export function canonicalName(name: string): string {
-  return keyToName(nameToKey(name));
-}

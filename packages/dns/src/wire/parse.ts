@@ -63,7 +63,7 @@ export class ParseError extends Error {
  * length is checked against 255 octets as it is read. Returns the offset after the name
  * in the packet (after the first pointer, when there is one) and, if `wantKey`, the key.
  */
-function readName(buf: Buffer, off: number, wantKey: boolean): { next: number; key: string } {
+export function readName(buf: Buffer, off: number, wantKey: boolean): { next: number; key: string } {
   let key = '';
   let pos = off;
   let next = -1;
@@ -97,8 +97,8 @@ function readName(buf: Buffer, off: number, wantKey: boolean): { next: number; k
   }
 }
 
-/** Skips one resource record; returns the offset after it and its type. */
-function skipRecord(buf: Buffer, off: number): { next: number; type: number; nameIsRoot: boolean; rrclass: number; ttl: number; rdata: number; rdlen: number } {
+/** Skips one resource record; returns the offset after it, its fields, and where its data starts. */
+export function skipRecord(buf: Buffer, off: number): { next: number; type: number; nameIsRoot: boolean; rrclass: number; ttl: number; rdata: number; rdlen: number } {
   const nameIsRoot = buf[off] === 0;
   const { next: p } = readName(buf, off, false);
   if (p + 10 > buf.length) throw new Error('resource record header runs past the end of the message');

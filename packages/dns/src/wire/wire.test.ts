@@ -4,8 +4,9 @@ import { Rcode, Type } from './constants.js';
 import { encodeError, encodeResponse, truncate, udpLimit } from './encode.js';
 import { ttlFields } from './inspect.js';
 import { answerOf } from './message.js';
-import { canonicalName, keyToName, nameToKey } from './names.js';
+import { keyToName, nameToKey } from './names.js';
 import { ParseError, parseQuery } from './parse.js';
+import { encodeQuery } from './query.js';
 
 function name(n: string): Buffer {
   const parts = n.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')]));
@@ -51,6 +52,11 @@ describe('parseQuery', () => {
     assert.deepEqual(q.edns, { udpSize: 1232, version: 0, dnssecOk: false });
     assert.equal(q.recursionDesired, true);
     assert.equal(udpLimit(q), 1232);
+  });
+
+  test('reads what encodeQuery writes', () => {
+    const q = parseQuery(encodeQuery('Db.NS.svc.cluster.local', { id: 9, type: Type.SRV, edns: true }));
+    assert.deepEqual([q.id, q.name, q.qtype, q.recursionDesired, q.edns?.udpSize], [9, 'db.ns.svc.cluster.local.', Type.SRV, true, 1232]);
   });
 
   test('drops what is too short or a response', () => {
@@ -128,7 +134,7 @@ describe('names', () => {
     assert.equal(keyToName(nameToKey('Web.Default.')), 'web.default.');
     assert.equal(keyToName(nameToKey('.')), '.');
     assert.equal(keyToName('\x03a.b\x01c'), 'a\\046b.c.');
-    assert.equal(canonicalName('A\\.b.c'), 'a\\046b.c.');
+    assert.equal(keyToName(nameToKey('A\\.b.c')), 'a\\046b.c.');
     assert.throws(() => nameToKey(`${'a'.repeat(64)}.x`), /longer than 63/);
   });
 });

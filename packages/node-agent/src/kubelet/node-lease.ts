@@ -1,5 +1,5 @@
 import type { Lease } from '@kemu/api';
-import { microTime } from './time.js';
+import { microTime } from '@kemu/common';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 

@@ -1,6 +1,6 @@
 import type { Node, core } from '@kemu/api';
 import type { NodeInfo, SchemaSupport } from './api-extensions.js';
-import { parseTime, rfc3339 } from './time.js';
+import { parseTime, rfc3339 } from '@kemu/common';
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_OS = 'kubernetes.io/os';

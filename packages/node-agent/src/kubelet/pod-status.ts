@@ -1,7 +1,7 @@
 import type { Pod, core } from '@kemu/api';
 import type { SchemaSupport } from './api-extensions.js';
 import type { RestartPolicy } from './restart-policy.js';
-import { rfc3339 } from './time.js';
+import { rfc3339 } from '@kemu/common';
 
 /** How a container instance ended. Times are milliseconds since the epoch. */
 export interface TerminatedInfo {

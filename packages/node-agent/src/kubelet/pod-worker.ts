@@ -1,5 +1,4 @@
 import type { Pod, Service, core } from '@kemu/api';
-import type { Logger } from '@kemu/common';
 import { podSpec } from './api-extensions.js';
 import { containerCommand, type WorkloadRuntime } from './container-command.js';
 import { containerEnv } from './container-env.js';
@@ -13,7 +12,7 @@ import { ProbeWorker } from './probe-worker.js';
 import { adoptProcess, spawnProcess, type ContainerProcess, type ExitInfo } from './process-runner.js';
 import { afterRestart, restartAt, restartPolicy, shouldRestart, type BackoffEntry, type BackoffSettings, type RestartPolicy } from './restart-policy.js';
 import { serviceEnv } from './service-env.js';
-import { parseTime } from './time.js';
+import { parseTime, type Logger } from '@kemu/common';
 
 /** What a pod worker needs from the kubelet around it. */
 export interface PodWorkerHost {

@@ -1,6 +1,7 @@
 // IPv4 addresses and CIDRs as numbers, so containment and ordering are arithmetic.
 // Parsing is strict (dotted quad, no leading zeros, aligned or maskable CIDRs) because
 // every string that passes ends up on an `ip` command line.
+import { formatIPv4, parseIPv4 } from '@kemu/common';
 
 /** An IPv4 network: `base` is the network address (host bits zero), 0 <= prefix <= 32. */
 export interface Cidr4 {
@@ -20,25 +21,7 @@ export class AddressFormatError extends Error {
   }
 }
 
-const OCTET = /^(0|[1-9][0-9]{0,2})$/;
-
-/** The address as an unsigned 32-bit number, or undefined when `s` is not a dotted quad. */
-export function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!OCTET.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+export { parseIPv4, formatIPv4 };
 
 function mask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;

@@ -5,17 +5,11 @@ import { Rcode, Type } from '../../wire/constants.js';
 import { encodeResponse } from '../../wire/encode.js';
 import { answerOf } from '../../wire/message.js';
 import { parseQuery } from '../../wire/parse.js';
+import { encodeQuery } from '../../wire/query.js';
 import { CachePlugin, fastKey } from './cache.js';
 
 function query(name: string, id: number, opts: { rd?: boolean; edns?: boolean } = {}): Buffer {
-  const h = Buffer.alloc(12);
-  h.writeUInt16BE(id, 0);
-  h.writeUInt16BE(opts.rd === false ? 0 : 0x0100, 2);
-  h.writeUInt16BE(1, 4);
-  h.writeUInt16BE(opts.edns ? 1 : 0, 10);
-  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const opt = opts.edns ? Buffer.from([0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0]) : Buffer.alloc(0);
-  return Buffer.concat([h, ...labels, Buffer.from([0, 0, 1, 0, 1]), opt]);
+  return encodeQuery(name, { id, flags: opts.rd === false ? 0 : undefined, edns: opts.edns });
 }
 
 const req = (b: Buffer): Request => ({ query: parseQuery(b), transport: 'udp', remoteAddress: '127.0.0.1', remotePort: 1, startedAt: 0 });

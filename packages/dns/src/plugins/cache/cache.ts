@@ -99,7 +99,7 @@ export class CachePlugin implements Plugin {
       }
     } else {
       const rc = rcodeOf(res.wire);
-      if ((rc !== Rcode.NOERROR && rc !== Rcode.NXDOMAIN) || res.wire[2]! & (Flag.TC >> 8)) return res;
+      if ((rc !== Rcode.NOERROR && rc !== Rcode.NXDOMAIN) || res.wire.readUInt16BE(2) & Flag.TC) return res;
       let ttls: Entry['ttls'];
       try {
         ttls = ttlFields(res.wire);

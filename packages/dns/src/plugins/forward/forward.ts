@@ -77,7 +77,7 @@ export class ForwardPlugin implements Plugin {
     for (let i = 0; i < this.o.upstreams.length; i++) {
       const upstream = this.o.upstreams[(this.next + i) % this.o.upstreams.length]!;
       let reply = await this.udp(packet, upstream);
-      if (reply && reply[2]! & (Flag.TC >> 8)) reply = (await this.tcp(packet, upstream)) ?? reply;
+      if (reply && reply.readUInt16BE(2) & Flag.TC) reply = (await this.tcp(packet, upstream)) ?? reply;
       if (reply) {
         this.next = (this.next + i) % this.o.upstreams.length;
         reply.writeUInt16BE(q.id, 0);

@@ -47,8 +47,6 @@ export class KubernetesPlugin implements Plugin {
   private readonly fallthrough: string[];
   private services: Informer<'services'> | undefined;
   private slices: Informer<'endpointslices'> | undefined;
-  /** performance.now() of the last applied change, and how many there were (for metrics). */
-  changes = 0;
 
   constructor(
     private readonly o: KubernetesOptions,
@@ -88,7 +86,6 @@ export class KubernetesPlugin implements Plugin {
 
   private apply(change: () => void): void {
     change();
-    this.changes++;
     for (const l of this.listeners) l();
   }
 
@@ -103,11 +100,6 @@ export class KubernetesPlugin implements Plugin {
     if (!this.services?.hasSynced()) return 'services not listed yet';
     if (!this.slices?.hasSynced()) return 'endpointslices not listed yet';
     return undefined;
-  }
-
-  /** Resolves once both informers have listed. */
-  async waitForSync(): Promise<void> {
-    await Promise.all([this.services?.waitForSync(), this.slices?.waitForSync()]);
   }
 
   private owns(name: string): boolean {

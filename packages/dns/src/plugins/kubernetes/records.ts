@@ -2,6 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { EndpointSlice, Service } from '@kemu/api';
 import { Version } from '../../plugin.js';
 import { Rcode, Type } from '../../wire/constants.js';
+import { expandIPv6 } from '../../wire/addresses.js';
 import { answerOf, type Answer, type ResourceRecord } from '../../wire/message.js';
 
 /** The schema version of the Kubernetes DNS specification kemu follows. */
@@ -64,15 +65,6 @@ export function reverseName(address: string): string {
   return `${[...hex].reverse().join('.')}.ip6.arpa.`;
 }
 
-/** `2001:db8::1` -> `2001:0db8:0000:...:0001`. */
-export function expandIPv6(address: string): string {
-  const [head = '', tail] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.map((g) => g.padStart(4, '0').toLowerCase()).join(':');
-}
-
 /** The address a reverse name stands for, or undefined when it is not a whole address. */
 function addressOfReverse(labels: string[], zone: 'in-addr.arpa' | 'ip6.arpa'): string | undefined {
   if (zone === 'in-addr.arpa') {
@@ -107,12 +99,6 @@ export class ClusterRecords {
 
   constructor(private readonly o: RecordsOptions) {
     this.zone = o.zone.endsWith('.') ? lower(o.zone) : `${lower(o.zone)}.`;
-  }
-
-  get serviceCount(): number {
-    let n = 0;
-    for (const e of this.entries.values()) if (e.svc) n++;
-    return n;
   }
 
   private entry(key: string): Entry {
@@ -220,8 +206,8 @@ export class ClusterRecords {
     const ptrs: Entry['ptrs'] = [];
     if (svc) {
       const base = `${svc.name}.${svc.ns}.svc.${this.zone}`;
-      for (const ip of svc.ips) ptrs.push({ address: canonical(ip), target: base });
-      for (const r of ready) ptrs.push({ address: canonical(r.address), target: `${r.hostname}.${base}` });
+      for (const ip of svc.ips) ptrs.push({ address: expandIPv6(ip), target: base });
+      for (const r of ready) ptrs.push({ address: expandIPv6(r.address), target: `${r.hostname}.${base}` });
     }
     if (!samePtrs(e.ptrs, ptrs)) {
       for (const p of e.ptrs) {
@@ -238,11 +224,6 @@ export class ClusterRecords {
       this.reverseVersion.bump();
     }
     if (!svc && e.slices.size === 0) this.entries.delete(key);
-  }
-
-  /** True when `name` (lowered, trailing dot) is at or under one of this plugin's zones. */
-  owns(name: string, reverseZones: readonly string[]): boolean {
-    return inZone(name, this.zone) || reverseZones.some((z) => inZone(name, z));
   }
 
   private soa(): ResourceRecord {
@@ -410,7 +391,7 @@ export class ClusterRecords {
     const labels = name.slice(0, -zone.length - 2).split('.');
     const address = addressOfReverse(labels, zone);
     if (!address) return undefined;
-    const targets = this.reverse.get(canonical(address));
+    const targets = this.reverse.get(expandIPv6(address));
     if (!targets) return undefined;
     const deps = [this.reverseVersion];
     const records = qtype === Type.PTR || qtype === Type.ANY ? [...new Set(targets.values())].map((t) => this.rr(name, { type: Type.PTR, target: t })) : [];
@@ -425,16 +406,10 @@ export class ClusterRecords {
     return this.entries.get('kube-system/kube-dns')?.svc?.ips ?? [];
   }
 
-  /** The reverse zones this data can answer, for `owns`. */
-  static readonly reverseZones = ['in-addr.arpa.', 'ip6.arpa.'] as const;
 }
 
 export function inZone(name: string, zone: string): boolean {
   return name === zone || (name.endsWith(zone) && name[name.length - zone.length - 1] === '.');
-}
-
-function canonical(address: string): string {
-  return isIPv6(address) ? expandIPv6(address) : address;
 }
 
 function unique(xs: string[]): string[] {

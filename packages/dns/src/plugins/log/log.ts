@@ -1,5 +1,6 @@
 import { Flag, typeName, rcodeName } from '../../wire/constants.js';
 import type { Next, Plugin, Request, Result } from '../../plugin.js';
+import { rcodeOf } from '../../wire/inspect.js';
 
 /**
  * The `log` plugin: one line per query in CoreDNS's format, e.g.
@@ -25,7 +26,7 @@ export class LogPlugin implements Plugin {
     const secs = ((performance.now() - req.startedAt) / 1000).toFixed(6);
     const host = req.remoteAddress.includes(':') ? `[${req.remoteAddress}]` : req.remoteAddress;
     this.write(
-      `[INFO] ${host}:${req.remotePort} - ${q.id} "${typeName(q.qtype)} ${q.qclass === 1 ? 'IN' : `CLASS${q.qclass}`} ${q.name} ${req.transport} ${q.packet.length} ${q.edns?.dnssecOk ? 'true' : 'false'} ${q.edns?.udpSize ?? 512}" ${rcodeName(flags & 0xf)} ${names.join(',')} ${wire.length} ${secs}s`,
+      `[INFO] ${host}:${req.remotePort} - ${q.id} "${typeName(q.qtype)} ${q.qclass === 1 ? 'IN' : `CLASS${q.qclass}`} ${q.name} ${req.transport} ${q.packet.length} ${q.edns?.dnssecOk ? 'true' : 'false'} ${q.edns?.udpSize ?? 512}" ${rcodeName(rcodeOf(wire))} ${names.join(',')} ${wire.length} ${secs}s`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Next, Plugin, Request, Result } from '../../plugin.js';
 import { rcodeName, typeName } from '../../wire/constants.js';
+import { rcodeOf } from '../../wire/inspect.js';
 import type { CacheStats } from '../cache/cache.js';
 
 /** Query types CoreDNS counts by name; others are counted as `other`. */
@@ -171,7 +172,7 @@ export class MetricsPlugin implements Plugin {
     const family = req.remoteAddress.includes(':') ? '2' : '1';
     const rk = `${req.transport}\0${family}\0${type}`;
     this.requests.set(rk, (this.requests.get(rk) ?? 0) + 1);
-    const rcode = rcodeName(wire[3]! & 0xf);
+    const rcode = rcodeName(rcodeOf(wire));
     this.responses.set(rcode, (this.responses.get(rcode) ?? 0) + 1);
     let t = this.timings.get(type);
     if (!t) this.timings.set(type, (t = { buckets: new Float64Array(LATENCY_BUCKETS.length), count: 0, sum: 0 }));
