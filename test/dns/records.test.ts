@@ -147,6 +147,15 @@ describe('cluster DNS answers real dig from Services and EndpointSlices', () => 
     await eventually(async () => assert.equal((await q(`db.${NS}.svc.${Z}`)).status, 'NXDOMAIN'), 5000, 20);
   });
 
+  test('IPv6 endpoints of a headless Service: AAAA records and ip6.arpa PTRs', async () => {
+    await client.create('services', { metadata: { name: 'v6', namespace: NS }, spec: { clusterIP: 'None', ports: [{ name: 'p', port: 80 }] } } satisfies Service);
+    await client.create('endpointslices', { ...slice('v6-1', 'v6', [{ ip: 'fd00::1', hostname: 'web-0' }], [{ name: 'p', port: 80 }]), addressType: 'IPv6' });
+    await eventually(async () => assert.deepEqual(rdata((await q(`v6.${NS}.svc.${Z}`, 'AAAA')).answer, 'AAAA'), ['fd00::1']), 5000, 20);
+    assert.equal((await q(`v6.${NS}.svc.${Z}`, 'A')).answer.length, 0, 'no A for IPv6 endpoints');
+    const rev = `${[...'fd000000000000000000000000000001'].reverse().join('.')}.ip6.arpa`;
+    assert.deepEqual(rdata((await q(rev, 'PTR')).answer, 'PTR'), [`web-0.v6.${NS}.svc.${Z}.`]);
+  });
+
   test('ExternalName: a CNAME, followed inside the cluster zone', async () => {
     await client.create('services', { metadata: { name: 'alias', namespace: NS }, spec: { type: 'ExternalName', externalName: `web.${NS}.svc.${Z}` } } satisfies Service);
     await client.create('services', { metadata: { name: 'outside', namespace: NS }, spec: { type: 'ExternalName', externalName: 'www.example.com' } } satisfies Service);
