@@ -1,139 +1,21 @@
 #!/usr/bin/env node
-// The `kemu` command.
-import { Command, Option } from 'commander';
-import { APISERVER_ADDR, COMPONENTS, DNS_ADDR, down, tokens, up, type Component } from './cluster.js';
-import { runDemo } from './demo.js';
-import { planEtcdCluster } from '@kemu/etcd';
-import { readProcesses, isAlive } from './processes.js';
-import { etcdStatus, formatStatus } from './etcd-status.js';
-import { CliError, proxyRules } from './proxy-rules.js';
+// The `kemu` command. Each group of subcommands lives in commands/<group>.ts.
+import { Command } from 'commander';
+import { CliError } from './context.js';
+import { registerClusterCommands } from './commands/cluster.js';
+import { registerEtcdCommands } from './commands/etcd.js';
+import { registerProxyCommands } from './commands/proxy.js';
 
 const program = new Command('kemu').description('Kubernetes Service-networking emulator').showHelpAfterError();
-const stateDirOption = () => new Option('--state-dir <dir>', 'where data, logs and pids live').default('.kemu');
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
-
-program
-  .command('up')
-  .description('start the local cluster as separate processes on loopback')
-  .addOption(stateDirOption())
-  .addOption(new Option('--components <list>', 'components to start (comma separated)').default(COMPONENTS.join(',')))
-  .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
-  .addOption(new Option('--nodes <n>', 'node agents to start (node-N on 127.0.10.N, zones a/b/c)').default('3'))
-  .option('--foreground', 'stay attached; Ctrl-C stops everything')
-  .option('--demo', 'start a demo and stay attached (implies --foreground)')
-  .action(async (o: { stateDir: string; components: string; etcdIpPrefix: string; nodes: string; foreground?: boolean; demo?: boolean }) => {
-    const components = o.components.split(',').map((c) => c.trim());
-    const nodes = Number(o.nodes);
-    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) program.error(`--nodes: want a number from 1 to 200, got "${o.nodes}"`);
-    for (const c of components) {
-      if (!(COMPONENTS as readonly string[]).includes(c)) program.error(`unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
-    }
-    try {
-      await up({ stateDir: o.stateDir, components: components as Component[], etcdIpPrefix: o.etcdIpPrefix, nodes, onProgress: say });
-    } catch (err) {
-      say(`kemu up failed: ${(err as Error).message}`);
-      say(`logs are in ${o.stateDir}/logs; stopping what was started`);
-      await down(o.stateDir);
-      process.exit(1);
-    }
-    // host:port, not http:// URLs: see packages/etcd/README.md (etcdctl's per-endpoint commands).
-    const endpoints = planEtcdCluster({ stateDir: o.stateDir, ipPrefix: o.etcdIpPrefix }).map((m) => m.clientUrl.replace('http://', '')).join(',');
-    say('');
-    say('etcd is up. Try it with etcdctl (Debian package etcd-client):');
-    say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
-    say('  etcdctl get /registry --prefix --keys-only');
-    say('  etcdctl endpoint status -w table');
-    if (components.includes('apiserver')) {
-      say(`The apiserver serves gRPC on ${APISERVER_ADDR}; the admin bearer token is in ${o.stateDir}/tokens.json.`);
-    }
-    if (components.includes('dns')) {
-      const [dnsHost, dnsPort] = DNS_ADDR.split(':') as [string, string];
-      say('Cluster DNS answers the cluster.local zone (dig is in Debian package dnsutils):');
-      say(`  dig @${dnsHost} -p ${dnsPort} kubernetes.default.svc.cluster.local`);
-      say(`  dig @${dnsHost} -p ${dnsPort} dns-version.cluster.local TXT`);
-    }
-    say('');
-    if (o.demo && components.includes('controller-manager') && components.includes('node')) {
-      try {
-        await runDemo(APISERVER_ADDR, tokens(o.stateDir).admin, nodes);
-      } catch (err) {
-        say(`demo failed: ${(err as Error).message}`);
-      }
-      say('');
-    }
-    if (o.foreground || o.demo) {
-      say('Press Ctrl-C to stop the cluster.');
-      let stopping = false;
-      const stop = (): void => {
-        if (stopping) return;
-        stopping = true;
-        say('\nstopping...');
-        void down(o.stateDir, say).then(() => process.exit(0));
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      setInterval(() => undefined, 1 << 30);
-    } else {
-      say(`Stop it with: kemu down --state-dir ${o.stateDir}`);
-    }
-  });
-
-program
-  .command('down')
-  .description('stop every process of the local cluster (SIGTERM, then SIGKILL)')
-  .addOption(stateDirOption())
-  .action(async (o: { stateDir: string }) => {
-    await down(o.stateDir, say);
-  });
-
-program
-  .command('ps')
-  .description('list the processes of the local cluster')
-  .addOption(stateDirOption())
-  .action((o: { stateDir: string }) => {
-    for (const r of readProcesses(o.stateDir)) say(`${r.name.padEnd(12)} ${String(r.pid).padEnd(8)} ${isAlive(r.pid) ? 'running' : 'exited'}  ${r.logFile}`);
-  });
-
-const etcd = program.command('etcd').description('look at the etcd members');
-etcd
-  .command('status')
-  .description('members, leader, Raft term and index, store revision, db size')
-  .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
-  .option('--endpoints <list>', 'host:port list (default: the local cluster)')
-  .action(async (o: { etcdIpPrefix: string; endpoints?: string }) => {
-    const endpoints = o.endpoints
-      ? o.endpoints.split(',').map((e) => e.trim().replace(/^https?:\/\//, ''))
-      : planEtcdCluster({ stateDir: '.', ipPrefix: o.etcdIpPrefix }).map((m) => m.clientUrl.replace('http://', ''));
-    const rows = await etcdStatus(endpoints);
-    say(formatStatus(rows));
-    const leaders = rows.filter((r) => r.leader).length;
-    if (rows.every((r) => r.error)) {
-      say('no member answers: is the cluster up? (kemu up)');
-      process.exitCode = 1;
-    } else if (leaders !== 1) {
-      say(leaders === 0 ? 'no leader: fewer than two members can talk to each other' : 'more than one member claims to lead');
-      process.exitCode = 1;
-    }
-  });
-
-const proxy = program.command('proxy').description("look at the node agents' Service forwarding");
-proxy
-  .command('rules')
-  .description("a node's forwarding table, iptables-save style, with connection and byte counters")
-  .requiredOption('--node <name>', 'the node whose agent to ask')
-  .option('--service <ns/name[:port/proto]>', 'only this Service (default/hello) or one of its ports (default/hello:http/TCP)')
-  .addOption(stateDirOption())
-  .action(async (o: { node: string; service?: string; stateDir: string }) => {
-    try {
-      process.stdout.write(await proxyRules(APISERVER_ADDR, tokens(o.stateDir).admin, o.node, o.service));
-    } catch (err) {
-      if (!(err instanceof CliError)) throw err;
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 1;
-    }
-  });
+registerClusterCommands(program);
+registerEtcdCommands(program);
+registerProxyCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
+  if (err instanceof CliError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(err.exitCode);
+  }
   process.stderr.write(`kemu: ${(err as Error).message}\n`);
   process.exit(1);
 });

@@ -1,8 +1,6 @@
 import { isApiError, KubeClient, Reason } from '@kemu/api';
+import { CliError } from './context.js';
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
-}
 
 /**
  * The forwarding table of one node as its agent prints it (GET /rules on the agent's ops
@@ -15,8 +13,8 @@ export async function proxyRules(apiserver: string, token: string, node: string,
     const n = await client.get('nodes', '', node);
     ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   } catch (err) {
-    if (isApiError(err, Reason.NotFound)) throw new CliError(`Error from server (NotFound): nodes "${node}" not found`, { cause: err });
-    throw new CliError(`cannot reach the apiserver at ${apiserver}: ${(err as Error).message}`, { cause: err });
+    if (isApiError(err, Reason.NotFound)) throw new CliError(`Error from server (NotFound): nodes "${node}" not found`, 1, { cause: err });
+    throw new CliError(`cannot reach the apiserver at ${apiserver}: ${(err as Error).message}`, 1, { cause: err });
   } finally {
     client.close();
   }
@@ -26,6 +24,6 @@ export async function proxyRules(apiserver: string, token: string, node: string,
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     return await res.text();
   } catch (err) {
-    throw new CliError(`node agent of ${node} does not answer at ${url}: ${(err as Error).message}`, { cause: err });
+    throw new CliError(`node agent of ${node} does not answer at ${url}: ${(err as Error).message}`, 1, { cause: err });
   }
 }
