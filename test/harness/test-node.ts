@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_AGENT_V8_FLAGS } from '@kemu/node-agent';
 import { TestProcess } from './process.js';
 
 const AGENT_MAIN = new URL('./main.js', import.meta.resolve('@kemu/node-agent')).pathname;
 /** As kemu up runs agents (see packages/node-agent/README.md, "Memory"). */
-const NODE_AGENT_NODE_OPTIONS = ['--max-semi-space-size=2'];
+const NODE_AGENT_NODE_OPTIONS = [...NODE_AGENT_V8_FLAGS];
 
 export interface TestNodeOptions {
   name: string;

@@ -1,5 +1,5 @@
-// kemu's byte mover: one epoll thread that splices accepted client connections to their
-// chosen endpoints.
+// kemu's byte mover: epoll threads (one per core) that splice accepted client connections
+// to their chosen endpoints.
 //
 // Why C: a TCP forwarder written in JavaScript pays Node's per-callback cost on every read
 // and every write (libuv -> C++ -> JS and back). Measured on the 2-core machines kemu
@@ -11,6 +11,7 @@
 // in TypeScript: JS accepts, picks and connects, then hands both sockets to this engine.
 //
 // Contract with JS:
+//   create(onEvents, threads)               starts `threads` workers (0: one per core).
 //   watch(engine, id, listenFd)             the engine accepts on a listening socket (made by
 //                                           listen() below) and reports each client; `id` is
 //                                           JS's and never reused. unwatch(engine, id, fd)
@@ -59,7 +60,8 @@ typedef struct pending {
 // Side 0 is the client, side 1 the backend. pend[s] holds bytes read from side s that
 // side 1-s has not accepted yet; while it is non-empty, side s is not read (backpressure).
 typedef struct conn {
-  uint32_t slot;
+  uint32_t slot;   // JS's number for the pair
+  uint32_t index;  // its place in its worker's table
   int fd[2];
   uint32_t interest[2];
   int eof[2];        // side s has sent FIN (read returned 0)
@@ -68,7 +70,7 @@ typedef struct conn {
   uint64_t bytes[2];  // bytes read from side s and written to the other
 } conn_t;
 
-typedef enum { CMD_ADD, CMD_CLOSE, CMD_STOP, CMD_WATCH, CMD_UNWATCH } cmd_kind;
+typedef enum { CMD_ADD, CMD_CLOSE, CMD_WATCH, CMD_UNWATCH } cmd_kind;
 typedef struct cmd {
   cmd_kind kind;
   uint32_t slot;
@@ -83,31 +85,34 @@ typedef struct event_batch {
   double* rec;  // n * REC numbers
 } event_batch_t;
 
-typedef struct engine {
+// One epoll thread. An engine runs one per core (as HAProxy runs one thread per core): a
+// pair lives on worker `slot % nworkers` at index `slot / nworkers`, so a worker that the
+// scheduler delays holds up only its share of the connections. Listeners live on worker 0.
+typedef struct worker {
+  int index, nworkers;
   int ep;
   int evfd;
   pthread_t thread;
   pthread_mutex_t mu;
   cmd_t* head;
   cmd_t* tail;
-  conn_t** conns;
+  conn_t** conns;  // by index (slot / nworkers)
   size_t nconns;
   napi_threadsafe_function tsfn;
-  int stopped;
+  char* buf;  // BUF_SIZE bytes, read into by this worker only
   // filled by the worker, flushed to JS once per epoll round
   double* out;
   size_t out_n, out_cap;
-  int reserve_fd;  // closed to accept-and-reset one client when out of descriptors
-} engine_t;
+  int stop_requested;  // under mu
+  int reserve_fd;      // worker 0: closed to accept-and-reset one client when out of descriptors
+} worker_t;
 
 // epoll data: the command eventfd, a listener (LISTEN_BIT | fd << 32 | id) or a pair side
-// (slot << 1 | side; slots stay below 2^31).
+// (index << 1 | side; slots stay below 2^31).
 #define CMD_DATA UINT64_MAX
 #define LISTEN_BIT (1ULL << 62)
 
-static char g_buf[BUF_SIZE];  // only the worker thread reads into it (one engine per process)
-
-static double* next_record(engine_t* e) {
+static double* next_record(worker_t* e) {
   if (e->out_n + 1 > e->out_cap) {
     size_t cap = e->out_cap ? e->out_cap * 2 : 64;
     double* nb = realloc(e->out, cap * REC * sizeof(double));
@@ -118,7 +123,7 @@ static double* next_record(engine_t* e) {
   return e->out + (e->out_n++) * REC;
 }
 
-static void push_closed(engine_t* e, conn_t* c, int reason) {
+static void push_closed(worker_t* e, conn_t* c, int reason) {
   double* r = next_record(e);
   if (!r) return;  // out of memory: the slot is lost to JS; nothing else to do
   r[0] = 0;
@@ -135,7 +140,7 @@ static void reset_and_close(int fd) {
 }
 
 // Accepts what is pending on a listener (at most 64 per wake-up, for fairness).
-static void on_listener(engine_t* e, uint32_t id, int lfd) {
+static void on_listener(worker_t* e, uint32_t id, int lfd) {
   for (int i = 0; i < 64; i++) {
     struct sockaddr_in peer;
     socklen_t len = sizeof peer;
@@ -165,7 +170,7 @@ static void on_listener(engine_t* e, uint32_t id, int lfd) {
   }
 }
 
-static void flush_events(engine_t* e) {
+static void flush_events(worker_t* e) {
   if (e->out_n == 0) return;
   event_batch_t* b = malloc(sizeof *b);
   if (!b) return;
@@ -181,7 +186,7 @@ static void flush_events(engine_t* e) {
 
 #define REMOVED UINT32_MAX
 
-static void set_interest(engine_t* e, conn_t* c, int s, uint32_t want) {
+static void set_interest(worker_t* e, conn_t* c, int s, uint32_t want) {
   if (c->interest[s] == want || c->interest[s] == REMOVED) return;
   if (want == 0 && c->eof[s] && c->shut_wr[s]) {
     // Both directions of this socket are over: epoll would keep reporting EPOLLHUP for it.
@@ -189,7 +194,7 @@ static void set_interest(engine_t* e, conn_t* c, int s, uint32_t want) {
     c->interest[s] = REMOVED;
     return;
   }
-  struct epoll_event ev = { .events = want, .data.u64 = ((uint64_t)c->slot << 1) | (uint64_t)s };
+  struct epoll_event ev = { .events = want, .data.u64 = ((uint64_t)c->index << 1) | (uint64_t)s };
   epoll_ctl(e->ep, EPOLL_CTL_MOD, c->fd[s], &ev);
   c->interest[s] = want;
 }
@@ -200,7 +205,7 @@ static void reset_fd(int fd) {
 }
 
 // Ends a pair. A reset on one side is passed on as a reset to the other.
-static void finish(engine_t* e, conn_t* c, int reason) {
+static void finish(worker_t* e, conn_t* c, int reason) {
   if (reason == END_CLIENT_RESET) reset_fd(c->fd[1]);
   if (reason == END_BACKEND_RESET) reset_fd(c->fd[0]);
   for (int s = 0; s < 2; s++) {
@@ -209,18 +214,18 @@ static void finish(engine_t* e, conn_t* c, int reason) {
     free(c->pend[s].data);
   }
   push_closed(e, c, reason);
-  e->conns[c->slot] = NULL;
+  e->conns[c->index] = NULL;
   free(c);
 }
 
 static int is_reset(int err) { return err == ECONNRESET || err == EPIPE || err == ETIMEDOUT || err == EHOSTUNREACH; }
 
-static void maybe_done(engine_t* e, conn_t* c) {
+static void maybe_done(worker_t* e, conn_t* c) {
   if (c->eof[0] && c->eof[1] && c->pend[0].len == 0 && c->pend[1].len == 0) finish(e, c, END_DONE);
 }
 
 // Writes what side s has pending to side 1-s. Returns -1 when the pair was finished.
-static int flush_pending(engine_t* e, conn_t* c, int s) {
+static int flush_pending(worker_t* e, conn_t* c, int s) {
   pending_t* p = &c->pend[s];
   int t = 1 - s;
   while (p->len > 0) {
@@ -244,7 +249,7 @@ static int flush_pending(engine_t* e, conn_t* c, int s) {
   return 0;
 }
 
-static void update_interest(engine_t* e, conn_t* c) {
+static void update_interest(worker_t* e, conn_t* c) {
   for (int s = 0; s < 2; s++) {
     uint32_t want = 0;
     if (!c->eof[s] && c->pend[s].len == 0) want |= EPOLLIN;  // read s only when nothing of s is waiting
@@ -253,11 +258,11 @@ static void update_interest(engine_t* e, conn_t* c) {
   }
 }
 
-static void on_readable(engine_t* e, conn_t* c, int s) {
+static void on_readable(worker_t* e, conn_t* c, int s) {
   int t = 1 - s;
-  ssize_t n = recv(c->fd[s], g_buf, BUF_SIZE, 0);
+  ssize_t n = recv(c->fd[s], e->buf, BUF_SIZE, 0);
   if (n > 0) {
-    ssize_t w = send(c->fd[t], g_buf, (size_t)n, MSG_NOSIGNAL);
+    ssize_t w = send(c->fd[t], e->buf, (size_t)n, MSG_NOSIGNAL);
     if (w < 0) {
       if (errno != EAGAIN && errno != EINTR) {
         finish(e, c, t == 0 ? END_CLIENT_RESET : END_BACKEND_RESET);
@@ -273,7 +278,7 @@ static void on_readable(engine_t* e, conn_t* c, int s) {
         finish(e, c, END_ERROR);
         return;
       }
-      memcpy(p->data, g_buf + w, (size_t)(n - w));
+      memcpy(p->data, e->buf + w, (size_t)(n - w));
       p->off = 0;
       p->len = (size_t)(n - w);
     }
@@ -293,10 +298,11 @@ static void on_readable(engine_t* e, conn_t* c, int s) {
   maybe_done(e, c);
 }
 
-static void add_conn(engine_t* e, cmd_t* cmd) {
-  if (cmd->slot >= e->nconns) {
+static void add_conn(worker_t* e, cmd_t* cmd) {
+  uint32_t index = cmd->slot / (uint32_t)e->nworkers;
+  if (index >= e->nconns) {
     size_t n = e->nconns ? e->nconns : 1024;
-    while (n <= cmd->slot) n *= 2;
+    while (n <= index) n *= 2;
     conn_t** nc = realloc(e->conns, n * sizeof(conn_t*));
     if (!nc) {
       close(cmd->fd[0]);
@@ -314,34 +320,34 @@ static void add_conn(engine_t* e, cmd_t* cmd) {
     return;
   }
   c->slot = cmd->slot;
+  c->index = index;
   c->fd[0] = cmd->fd[0];
   c->fd[1] = cmd->fd[1];
-  e->conns[c->slot] = c;
+  e->conns[index] = c;
   for (int s = 0; s < 2; s++) {
-    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ((uint64_t)c->slot << 1) | (uint64_t)s };
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ((uint64_t)c->index << 1) | (uint64_t)s };
     epoll_ctl(e->ep, EPOLL_CTL_ADD, c->fd[s], &ev);
     c->interest[s] = EPOLLIN;
   }
 }
 
-static int run_commands(engine_t* e) {
+static int run_commands(worker_t* e) {
   pthread_mutex_lock(&e->mu);
   cmd_t* cmd = e->head;
   e->head = e->tail = NULL;
+  int stop = e->stop_requested;
   pthread_mutex_unlock(&e->mu);
-  int stop = 0;
   while (cmd) {
     cmd_t* next = cmd->next;
     switch (cmd->kind) {
       case CMD_ADD:
         add_conn(e, cmd);
         break;
-      case CMD_CLOSE:
-        if (cmd->slot < e->nconns && e->conns[cmd->slot]) finish(e, e->conns[cmd->slot], END_CLOSED_BY_AGENT);
+      case CMD_CLOSE: {
+        uint32_t index = cmd->slot / (uint32_t)e->nworkers;
+        if (index < e->nconns && e->conns[index]) finish(e, e->conns[index], END_CLOSED_BY_AGENT);
         break;
-      case CMD_STOP:
-        stop = 1;
-        break;
+      }
       case CMD_WATCH: {
         struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTEN_BIT | ((uint64_t)cmd->fd[0] << 32) | cmd->slot };
         epoll_ctl(e->ep, EPOLL_CTL_ADD, cmd->fd[0], &ev);
@@ -359,7 +365,7 @@ static int run_commands(engine_t* e) {
 }
 
 static void* worker(void* arg) {
-  engine_t* e = arg;
+  worker_t* e = arg;
   struct epoll_event evs[256];
   for (;;) {
     int n = epoll_wait(e->ep, evs, 256, -1);
@@ -381,16 +387,16 @@ static void* worker(void* arg) {
         stop |= run_commands(e);
         continue;
       }
-      uint32_t slot = (uint32_t)(d >> 1);
+      uint32_t index = (uint32_t)(d >> 1);
       int s = (int)(d & 1);
-      conn_t* c = slot < e->nconns ? e->conns[slot] : NULL;
+      conn_t* c = index < e->nconns ? e->conns[index] : NULL;
       if (!c) continue;  // finished earlier in this round
       uint32_t ev = evs[i].events;
       if (ev & EPOLLOUT) {
         if (flush_pending(e, c, 1 - s) < 0) continue;
         update_interest(e, c);
         maybe_done(e, c);
-        if (!(c = e->conns[slot])) continue;
+        if (!(c = e->conns[index])) continue;
       }
       if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
         if (c->eof[s] || c->pend[s].len > 0) {
@@ -413,16 +419,21 @@ static void* worker(void* arg) {
   return NULL;
 }
 
-static void enqueue(engine_t* e, cmd_t* cmd) {
+static void wake(worker_t* e) {
+  uint64_t one = 1;
+  ssize_t r = write(e->evfd, &one, sizeof one);
+  (void)r;
+}
+
+static void enqueue(worker_t* e, cmd_t* cmd) {
+  if (!cmd) return;  // out of memory: the command is dropped (JS sees the pair as open)
   cmd->next = NULL;
   pthread_mutex_lock(&e->mu);
   if (e->tail) e->tail->next = cmd;
   else e->head = cmd;
   e->tail = cmd;
   pthread_mutex_unlock(&e->mu);
-  uint64_t one = 1;
-  ssize_t r = write(e->evfd, &one, sizeof one);
-  (void)r;
+  wake(e);
 }
 
 // ---- N-API glue ----
@@ -452,6 +463,15 @@ static void call_js(napi_env env, napi_value js_cb, void* context, void* data) {
   free(b);
 }
 
+typedef struct engine {
+  worker_t* workers;
+  int nworkers;
+  napi_threadsafe_function tsfn;
+  int stopped;
+} engine_t;
+
+static worker_t* worker_for_slot(engine_t* e, uint32_t slot) { return &e->workers[slot % (uint32_t)e->nworkers]; }
+
 static engine_t* get_engine(napi_env env, napi_value v) {
   void* p = NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
@@ -461,27 +481,49 @@ static engine_t* get_engine(napi_env env, napi_value v) {
   return p;
 }
 
+// create(onEvents, threads): `threads` 0 means one per online core, at most 8.
 static napi_value js_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t threads = 0;
+  if (argc >= 2) CHECK(napi_get_value_uint32(env, argv[1], &threads));
+  if (threads == 0) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = cores < 1 ? 1 : (uint32_t)cores;
+  }
+  if (threads > 8) threads = 8;
   engine_t* e = calloc(1, sizeof *e);
-  if (!e) {
+  worker_t* ws = calloc(threads, sizeof *ws);
+  char* bufs = malloc((size_t)threads * BUF_SIZE);
+  if (!e || !ws || !bufs) {
+    free(e);
+    free(ws);
+    free(bufs);
     napi_throw_error(env, "ENOMEM", "kemu forwarder: out of memory");
     return NULL;
   }
-  e->ep = epoll_create1(EPOLL_CLOEXEC);
-  e->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  e->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  pthread_mutex_init(&e->mu, NULL);
-  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CMD_DATA };
-  epoll_ctl(e->ep, EPOLL_CTL_ADD, e->evfd, &ev);
+  e->workers = ws;
+  e->nworkers = (int)threads;
   napi_value name;
   CHECK(napi_create_string_utf8(env, "kemu-forwarder", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &e->tsfn));
-  // The engine thread must not keep the process alive by itself; JS holds it via its listeners.
+  // The engine threads must not keep the process alive by themselves; JS holds it via its listeners.
   CHECK(napi_unref_threadsafe_function(env, e->tsfn));
-  pthread_create(&e->thread, NULL, worker, e);
+  for (int i = 0; i < e->nworkers; i++) {
+    worker_t* w = &ws[i];
+    w->index = i;
+    w->nworkers = e->nworkers;
+    w->tsfn = e->tsfn;
+    w->buf = bufs + (size_t)i * BUF_SIZE;
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    w->reserve_fd = i == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+    w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    pthread_mutex_init(&w->mu, NULL);
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CMD_DATA };
+    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->evfd, &ev);
+    pthread_create(&w->thread, NULL, worker, w);
+  }
   napi_value ext;
   CHECK(napi_create_external(env, e, NULL, NULL, &ext));
   return ext;
@@ -515,11 +557,17 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   cmd_t* cmd = calloc(1, sizeof *cmd);
+  if (!cmd) {
+    close(fa);
+    close(fb);
+    napi_throw_error(env, "ENOMEM", "kemu forwarder: out of memory");
+    return NULL;
+  }
   cmd->kind = CMD_ADD;
   cmd->slot = slot;
   cmd->fd[0] = fa;
   cmd->fd[1] = fb;
-  enqueue(e, cmd);
+  enqueue(worker_for_slot(e, slot), cmd);
   return NULL;
 }
 
@@ -532,9 +580,11 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   uint32_t slot;
   CHECK(napi_get_value_uint32(env, argv[1], &slot));
   cmd_t* cmd = calloc(1, sizeof *cmd);
-  cmd->kind = CMD_CLOSE;
-  cmd->slot = slot;
-  enqueue(e, cmd);
+  if (cmd) {
+    cmd->kind = CMD_CLOSE;
+    cmd->slot = slot;
+  }
+  enqueue(worker_for_slot(e, slot), cmd);
   return NULL;
 }
 
@@ -549,10 +599,12 @@ static napi_value js_watch_cmd(napi_env env, napi_callback_info info, cmd_kind k
   CHECK(napi_get_value_uint32(env, argv[1], &id));
   CHECK(napi_get_value_int32(env, argv[2], &fd));
   cmd_t* cmd = calloc(1, sizeof *cmd);
-  cmd->kind = kind;
-  cmd->slot = id;
-  cmd->fd[0] = fd;
-  enqueue(e, cmd);
+  if (cmd) {
+    cmd->kind = kind;
+    cmd->slot = id;
+    cmd->fd[0] = fd;
+  }
+  enqueue(&e->workers[0], cmd);
   return NULL;
 }
 
@@ -569,7 +621,7 @@ static napi_value js_reset(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// Stops the engine thread: every pair still open is closed and reported first.
+// Stops the engine threads: every pair still open is closed and reported first.
 static napi_value js_stop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -577,14 +629,21 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   engine_t* e = get_engine(env, argv[0]);
   if (!e || e->stopped) return NULL;
   e->stopped = 1;
-  cmd_t* cmd = calloc(1, sizeof *cmd);
-  cmd->kind = CMD_STOP;
-  enqueue(e, cmd);
-  pthread_join(e->thread, NULL);
+  for (int i = 0; i < e->nworkers; i++) {
+    worker_t* w = &e->workers[i];
+    pthread_mutex_lock(&w->mu);
+    w->stop_requested = 1;
+    pthread_mutex_unlock(&w->mu);
+    wake(w);
+  }
+  for (int i = 0; i < e->nworkers; i++) {
+    worker_t* w = &e->workers[i];
+    pthread_join(w->thread, NULL);
+    close(w->ep);
+    close(w->evfd);
+    if (w->reserve_fd >= 0) close(w->reserve_fd);
+  }
   napi_release_threadsafe_function(e->tsfn, napi_tsfn_release);
-  close(e->ep);
-  close(e->evfd);
-  if (e->reserve_fd >= 0) close(e->reserve_fd);
   return NULL;
 }
 

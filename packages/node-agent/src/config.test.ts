@@ -42,6 +42,7 @@ describe('node agent flags', () => {
       [[...REQUIRED.slice(0, 4), '--pod-cidr', '127.244.1.0'], /--pod-cidr: "127.244.1.0" is not an IPv4 CIDR/],
       [[...REQUIRED, '--proxy-algorithm', 'fastest'], /--proxy-algorithm: "fastest" is not one of random, round-robin, least-connections/],
       [[...REQUIRED, '--forwarder', 'ebpf'], /--forwarder: "ebpf" is not one of auto, native, js/],
+      [[...REQUIRED, '--forwarder-threads', '9'], /--forwarder-threads: "9" is not a number from 0 to 8/],
       [[...REQUIRED, '--network-mode', 'host'], /--network-mode: "host" is not one of local, container/],
       [[...REQUIRED, '--max-connections', 'lots'], /--max-connections: "lots" is not a positive integer/],
       [[...REQUIRED, '--udp-idle-timeout', 'soon'], /--udp-idle-timeout: invalid duration/],

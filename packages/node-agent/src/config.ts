@@ -23,6 +23,7 @@ export const nodeAgentOptions = {
   opsAddr: { kind: 'string', description: 'host:port for /healthz, /readyz, /metrics and /rules (default <node-ip>:10256)', default: '' },
   proxyAlgorithm: { kind: 'string', description: `endpoint choice: ${ALGORITHMS.join(', ')}`, default: 'random' },
   forwarder: { kind: 'string', description: 'TCP byte mover: auto (native if built), native, js', default: 'auto' },
+  forwarderThreads: { kind: 'string', description: 'native forwarder: byte-moving threads (0: one per core, at most 8)', default: '0' },
   maxConnections: { kind: 'string', description: 'TCP connections open at once through this agent (default: from the open-file limit)', default: '' },
   udpIdleTimeout: { kind: 'string', description: 'UDP session idle timeout', default: '30s' },
   minSyncPeriod: { kind: 'string', description: 'least time between two applications of Service/EndpointSlice changes', default: '0s' },
@@ -58,6 +59,8 @@ export interface NodeAgentConfig {
   opsPort: number;
   algorithm: Algorithm;
   forwarder: ForwarderChoice;
+  /** 0: one per core. */
+  forwarderThreads: number;
   /** undefined: derived from the open-file limit at start. */
   maxConnections: number | undefined;
   udpIdleTimeoutMs: number;
@@ -113,6 +116,10 @@ export function resolveConfig(flags: NodeAgentFlags, readFile: (path: string) =>
   if (!algorithm) throw new ConfigError(`--proxy-algorithm: ${JSON.stringify(flags.proxyAlgorithm)} is not one of ${ALGORITHMS.join(', ')}`);
   const forwarder = FORWARDERS.find((f) => f === flags.forwarder);
   if (!forwarder) throw new ConfigError(`--forwarder: ${JSON.stringify(flags.forwarder)} is not one of ${FORWARDERS.join(', ')}`);
+  const forwarderThreads = Number(flags.forwarderThreads);
+  if (!Number.isInteger(forwarderThreads) || forwarderThreads < 0 || forwarderThreads > 8) {
+    throw new ConfigError(`--forwarder-threads: ${JSON.stringify(flags.forwarderThreads)} is not a number from 0 to 8`);
+  }
   let maxConnections: number | undefined;
   if (flags.maxConnections) {
     maxConnections = Number(flags.maxConnections);
@@ -136,6 +143,7 @@ export function resolveConfig(flags: NodeAgentFlags, readFile: (path: string) =>
     opsPort: ops.port,
     algorithm,
     forwarder,
+    forwarderThreads,
     maxConnections,
     udpIdleTimeoutMs: parseDuration(flags.udpIdleTimeout, 'udp-idle-timeout'),
     minSyncPeriodMs: parseDuration(flags.minSyncPeriod, 'min-sync-period'),

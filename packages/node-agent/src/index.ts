@@ -3,6 +3,8 @@
 // table and its change trackers; proxy/dataplane/: listeners and the byte movers), plus
 // the built-in pod workloads (workloads/).
 export { NodeAgent } from './node-agent.js';
+/** V8 flags the agent is meant to run with (README.md, "Memory"); the binary's shebang says the same. */
+export const NODE_AGENT_V8_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'] as const;
 export { loadNodeAgentConfig, resolveConfig, nodeAgentOptions, type NodeAgentConfig, type ForwarderChoice } from './config.js';
 export { Proxier, ProxierError, type ProxierOptions } from './proxier.js';
 export * from './kubelet/index.js';

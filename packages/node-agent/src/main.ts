@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --optimize-for-size
 // kemu-node-agent: `node packages/node-agent/dist/main.js --node-name node-1 --node-ip 127.0.10.1 --pod-cidr 127.244.1.0/24 ...` (see --help).
 import { ConfigError, createLogger, onShutdown } from '@kemu/common';
 import { loadNodeAgentConfig } from './config.js';

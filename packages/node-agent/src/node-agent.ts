@@ -68,6 +68,7 @@ export class NodeAgent {
         services,
         slices,
         forwarder: config.forwarder,
+        forwarderThreads: config.forwarderThreads,
         maxConnections: config.maxConnections,
         limits: { udpIdleTimeoutMs: config.udpIdleTimeoutMs },
         minSyncPeriodMs: config.minSyncPeriodMs,

@@ -31,6 +31,8 @@ export interface ProxierOptions {
   services: Informer<'services'>;
   slices: Informer<'endpointslices'>;
   forwarder: 'auto' | 'native' | 'js';
+  /** Native forwarder threads; 0 or absent: one per core. */
+  forwarderThreads?: number;
   /** TCP pairs at once (default: from the open-file limit); one service port gets 80% of it. */
   maxConnections?: number;
   limits?: Partial<Omit<DataPlaneLimits, 'maxConnections' | 'maxConnectionsPerService'>>;
@@ -85,7 +87,7 @@ export class Proxier {
       throw new ProxierError('--forwarder=native: the native forwarder is not built (run `npm run build` with a C compiler and Node headers)');
     }
     const connections = new ConnectionTracker();
-    this.splicer = native ? new NativeSplicer(native) : new JsSplicer();
+    this.splicer = native ? new NativeSplicer(native, o.forwarderThreads ?? 0) : new JsSplicer();
     this.table = new ForwardingTable({ nodeName: o.nodeName, nodeIPs: o.nodeIPs, algorithm: o.algorithm, random: Math.random, nodeOfIP: o.nodeOfIP });
     this.metrics = new ProxyMetrics(o.registry, { connections: () => connections.size, frontends: () => this.dataPlane.size });
     const limits = { ...DEFAULT_LIMITS, ...connectionLimits(o.maxConnections ?? connectionsForFdLimit(native)), ...o.limits };

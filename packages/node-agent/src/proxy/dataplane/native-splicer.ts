@@ -36,7 +36,7 @@ export interface AcceptHandler {
 }
 
 /**
- * The native engine's thread (native/forwarder.c) as seen from JS: it accepts on watched
+ * The native engine's threads (native/forwarder.c) as seen from JS: it accepts on watched
  * listeners and moves the bytes of every pair, so no byte of a pair crosses into JS and no
  * listener needs a net.Server.
  * Invariant: a slot is in `pending` from splice until the engine reports it closed, and only
@@ -53,8 +53,12 @@ export class NativeSplicer implements Splicer {
   private nextListener = 1;
   private stopped = false;
 
-  constructor(private readonly native: NativeForwarder) {
-    this.engine = native.create((records) => this.onEvents(records));
+  /** `threads`: byte-moving threads, 0 for one per core. */
+  constructor(
+    private readonly native: NativeForwarder,
+    threads = 0,
+  ) {
+    this.engine = native.create((records) => this.onEvents(records), threads);
   }
 
   get active(): number {

@@ -18,7 +18,7 @@ export type EngineHandle = { readonly [engineBrand]: true };
 /** The Node-API module built from native/forwarder.c (see scripts/build-native.mjs). */
 export interface NativeForwarder {
   /** Records of 5 numbers: [0, slot, toBackend, toClient, reason] or [1, listenerId, clientFd, clientIPv4, clientPort]. */
-  create(onEvents: (records: Float64Array) => void): EngineHandle;
+  create(onEvents: (records: Float64Array) => void, threads?: number): EngineHandle;
   /** `owned`: the client fd is one the engine accepted and passes to it (else it is dup()ed). */
   add(engine: EngineHandle, slot: number, clientFd: number, backendFd: number, owned?: boolean): void;
   close(engine: EngineHandle, slot: number): void;

@@ -73,7 +73,9 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 
 const kinds: Array<[string, (() => Splicer) | undefined]> = [
   ['js', () => new JsSplicer()],
-  ['native', native ? () => new NativeSplicer(native) : undefined],
+  ['native (1 thread)', native ? () => new NativeSplicer(native, 1) : undefined],
+  // Pairs spread over workers by slot: 3 threads put neighbouring slots on different ones.
+  ['native (3 threads)', native ? () => new NativeSplicer(native, 3) : undefined],
 ];
 
 for (const [kind, make] of kinds) {
