@@ -41,7 +41,7 @@ test('kemu up starts three etcd members, down stops them, up again resumes the s
 
     assert.equal(etcdctl(endpoints, ['put', 'kept', 'across-restarts']).status, 0);
 
-    const status = kemu(['etcd', 'status', '--etcd-ip-prefix', PREFIX]);
+    const status = kemu(['etcd', 'status', ...state]);
     assert.equal(status.status, 0, status.out);
     const rows = status.out.trim().split('\n').slice(1);
     assert.equal(rows.length, 3, status.out);

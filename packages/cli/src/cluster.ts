@@ -3,25 +3,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planEtcdCluster } from '@kemu/etcd';
-import { killRecordedPodProcesses } from '@kemu/node-agent';
-import { isAlive, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
+import { killRecordedPodProcesses, NODE_AGENT_V8_FLAGS } from '@kemu/node-agent';
+import { addressInUseFromLog, busyMessage, firstBusyAddress, tcpListen, type ListenAddress } from './lifecycle/port-check.js';
+import { controllerManagerProfileArgs, nodeAgentProfileArgs, PROFILE_TIMINGS } from './lifecycle/profiles.js';
+import { PROFILES, savePlan, type ClusterPlan, type ProfileName } from './plan.js';
+import { isAlive, logSize, logTail, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
 export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'dns', 'node'] as const;
 export type Component = (typeof COMPONENTS)[number];
-
-/** The local address plan (DESIGN.md). */
-export const APISERVER_ADDR = '127.0.2.1:6443';
-const APISERVER_OPS = '127.0.2.1:6444';
-const CONTROLLER_MANAGER_OPS = ['127.0.3.1:10257', '127.0.3.2:10257'];
-/** Cluster DNS: on an unprivileged port locally; the kube-dns Service maps port 53 to it. */
-export const DNS_ADDR = '127.0.4.1:1053';
-const DNS_OPS = '127.0.4.1:9153';
-
-/** Node N of the local cluster (1-based): its IP, zone and pod CIDR (DESIGN.md's address plan). */
-export function localNode(n: number, zones = 3): { name: string; ip: string; zone: string; podCIDR: string; opsUrl: string } {
-  const ip = `127.0.10.${n}`;
-  return { name: `node-${n}`, ip, zone: `zone-${String.fromCharCode(97 + ((n - 1) % zones))}`, podCIDR: `127.244.${n}.0/24`, opsUrl: `http://${ip}:10256` };
-}
 
 /** Path of a kemu package's compiled entry point. */
 export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager' | 'dns' | 'node-agent'): string {
@@ -31,10 +20,8 @@ export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager' | 'd
 export interface UpOptions {
   stateDir: string;
   components: Component[];
-  /** First three octets of the etcd members' addresses (default 127.0.1, as in DESIGN.md). */
-  etcdIpPrefix?: string;
-  /** Node agents to start (default 3, one per zone). */
-  nodes?: number;
+  /** The addresses; a state dir that has a saved plan keeps it (see clusterPlanFor). */
+  plan: ClusterPlan;
   onProgress?: (line: string) => void;
 }
 
@@ -79,80 +66,116 @@ interface Planned {
   args: string[];
   opsUrl: string;
   describe: string;
+  /** Every address the process binds at start (checked before anything is started). */
+  listens: ListenAddress[];
+}
+
+/** `kemu up` could not start the cluster; `process` names the one that failed. */
+export class UpError extends Error {
+  override readonly name = 'UpError';
+  constructor(
+    message: string,
+    readonly process: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 function plan(stateDir: string, o: UpOptions): Planned[] {
   const out: Planned[] = [];
-  const etcd = planEtcdCluster({ stateDir, ipPrefix: o.etcdIpPrefix });
+  const cluster = o.plan;
+  const apiserverAddrs = cluster.apiservers.map((a) => a.grpc).join(',');
+  const hostPort = (url: string): string => url.replace('http://', '');
+  // A plan saved before profiles existed has none: it ran with the default timings.
+  const profile: ProfileName = (PROFILES as readonly string[]).includes(cluster.profile) ? cluster.profile : 'default';
+  const timings = PROFILE_TIMINGS[profile];
+  const etcd = planEtcdCluster({ stateDir, ipPrefix: cluster.etcdIpPrefix, heartbeatMs: timings.etcd.heartbeatMs, electionMs: timings.etcd.electionMs });
   const etcdEndpoints = etcd.map((m) => m.clientUrl.replace('http://', '')).join(',');
   if (o.components.includes('etcd')) {
     for (const m of etcd) {
-      out.push({ component: 'etcd', name: m.name, args: [entryPoint('etcd'), ...m.args], opsUrl: m.metricsUrl, describe: `client ${m.clientUrl}` });
+      out.push({
+        component: 'etcd',
+        name: m.name,
+        args: [entryPoint('etcd'), ...m.args],
+        opsUrl: m.metricsUrl,
+        describe: `client ${m.clientUrl}`,
+        listens: [tcpListen(m.clientUrl), tcpListen(m.peerUrl), tcpListen(m.metricsUrl)],
+      });
     }
   }
   if (o.components.includes('apiserver')) {
     tokens(stateDir);
-    const [host, port] = APISERVER_ADDR.split(':') as [string, string];
-    out.push({
-      component: 'apiserver',
-      name: 'apiserver',
-      args: [
-        entryPoint('apiserver'),
-        '--etcd-servers', etcdEndpoints,
-        '--bind-address', host,
-        '--secure-port', port,
-        '--ops-addr', APISERVER_OPS,
-        '--token-auth-file', join(stateDir, 'tokens.csv'),
-      ],
-      opsUrl: `http://${APISERVER_OPS}`,
-      describe: `gRPC ${APISERVER_ADDR}`,
-    });
+    for (const a of cluster.apiservers) {
+      const [host, port] = a.grpc.split(':') as [string, string];
+      out.push({
+        component: 'apiserver',
+        name: a.name,
+        args: [
+          entryPoint('apiserver'),
+          '--etcd-servers', etcdEndpoints,
+          '--bind-address', host,
+          '--secure-port', port,
+          '--ops-addr', hostPort(a.opsUrl),
+          '--token-auth-file', join(stateDir, 'tokens.csv'),
+          '--service-cluster-ip-range', cluster.serviceCIDR,
+        ],
+        opsUrl: a.opsUrl,
+        describe: `gRPC ${a.grpc}`,
+        listens: [tcpListen(a.grpc), tcpListen(a.opsUrl)],
+      });
+    }
   }
   if (o.components.includes('controller-manager')) {
     tokens(stateDir);
-    CONTROLLER_MANAGER_OPS.forEach((ops, i) => {
+    for (const cm of cluster.controllerManagers) {
       out.push({
         component: 'controller-manager',
-        name: `controller-manager-${i}`,
+        name: cm.name,
         args: [
           entryPoint('controller-manager'),
-          '--apiserver', APISERVER_ADDR,
+          '--apiserver', apiserverAddrs,
           '--token-file', join(stateDir, 'controller-manager.token'),
-          '--ops-addr', ops,
+          '--ops-addr', hostPort(cm.opsUrl),
+          '--load-balancer-pool', cluster.loadBalancerPool,
+          ...controllerManagerProfileArgs(profile),
         ],
-        opsUrl: `http://${ops}`,
-        describe: `metrics http://${ops}/metrics (leader-elected)`,
+        opsUrl: cm.opsUrl,
+        describe: `metrics ${cm.opsUrl}/metrics (leader-elected)`,
+        listens: [tcpListen(cm.opsUrl)],
       });
-    });
+    }
   }
   if (o.components.includes('dns')) {
     tokens(stateDir);
-    out.push({
-      component: 'dns',
-      name: 'dns-0',
-      args: [
-        entryPoint('dns'),
-        '--apiserver', APISERVER_ADDR,
-        '--token-file', join(stateDir, 'dns.token'),
-        '--listen', DNS_ADDR,
-        '--ops-addr', DNS_OPS,
-      ],
-      opsUrl: `http://${DNS_OPS}`,
-      describe: `DNS ${DNS_ADDR} (UDP+TCP), zone cluster.local, kube-dns Service at the tenth service IP`,
-    });
+    for (const d of cluster.dns) {
+      out.push({
+        component: 'dns',
+        name: d.name,
+        args: [
+          entryPoint('dns'),
+          '--apiserver', apiserverAddrs,
+          '--token-file', join(stateDir, 'dns.token'),
+          '--listen', d.listen,
+          '--ops-addr', hostPort(d.opsUrl),
+        ],
+        opsUrl: d.opsUrl,
+        describe: `DNS ${d.listen} (UDP+TCP), zone cluster.local, kube-dns Service at the tenth service IP`,
+        listens: [tcpListen(d.listen), { ...tcpListen(d.listen), proto: 'udp' }, tcpListen(d.opsUrl)],
+      });
+    }
   }
   if (o.components.includes('node')) {
     tokens(stateDir);
-    for (let n = 1; n <= (o.nodes ?? 3); n++) {
-      const node = localNode(n);
+    for (const node of cluster.nodes) {
       out.push({
         component: 'node',
         name: node.name,
         args: [
-          // A small young generation: see packages/node-agent/README.md, "Memory".
-          '--max-semi-space-size=2',
+          // A small, frugal heap: see packages/node-agent/README.md, "Memory".
+          ...NODE_AGENT_V8_FLAGS,
           entryPoint('node-agent'),
-          '--apiserver', APISERVER_ADDR,
+          '--apiserver', apiserverAddrs,
           '--token-file', join(stateDir, 'node.token'),
           '--node-name', node.name,
           '--node-ip', node.ip,
@@ -160,9 +183,11 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
           '--pod-cidr', node.podCIDR,
           '--root-dir', join(stateDir, 'nodes', node.name),
           '--stop-pods-on-exit',
+          ...nodeAgentProfileArgs(profile),
         ],
         opsUrl: node.opsUrl,
         describe: `node IP ${node.ip}, ${node.zone}, pods ${node.podCIDR}, rules ${node.opsUrl}/rules`,
+        listens: [tcpListen(node.opsUrl)],
       });
     }
   }
@@ -174,6 +199,11 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
  * in DESIGN.md), in dependency order, waiting until each group is ready. Processes
  * already running from this state dir are left alone; a stopped cluster restarts from
  * its data.
+ *
+ * Before anything starts, every address the new processes will listen on is bound for a
+ * moment: one that is taken fails the whole call with an UpError naming the process and
+ * the address, and nothing is started. If a process dies or stays unready, the ones this
+ * call started are stopped again and the UpError carries the end of its log.
  */
 export async function up(o: UpOptions): Promise<ProcessRecord[]> {
   const stateDir = resolve(o.stateDir);
@@ -181,27 +211,54 @@ export async function up(o: UpOptions): Promise<ProcessRecord[]> {
   const records = [...running];
   const progress = o.onProgress ?? (() => undefined);
   const planned = plan(stateDir, o);
-  for (const component of COMPONENTS) {
-    const started: ProcessRecord[] = [];
-    for (const p of planned.filter((x) => x.component === component)) {
-      if (running.some((r) => r.name === p.name)) {
-        progress(`${p.name}: already running`);
-        continue;
+  const toStart = planned.filter((p) => !running.some((r) => r.name === p.name));
+  const busy = await firstBusyAddress(toStart);
+  if (busy) throw new UpError(busyMessage(busy, stateDir), busy.process);
+  savePlan(stateDir, o.plan);
+  const t0 = Date.now();
+  const startedNow: ProcessRecord[] = [];
+  // Where each log stood before this start: a failure is explained by what follows only.
+  const logFrom = new Map<string, number>();
+  try {
+    for (const component of COMPONENTS) {
+      const started: ProcessRecord[] = [];
+      for (const p of planned.filter((x) => x.component === component)) {
+        if (!toStart.includes(p)) {
+          progress(`${p.name}: already running`);
+          continue;
+        }
+        logFrom.set(p.name, logSize(join(stateDir, 'logs', `${p.name}.log`)));
+        const rec = startProcess(stateDir, { name: p.name, command: process.execPath, args: p.args, opsUrl: p.opsUrl });
+        started.push(rec);
+        startedNow.push(rec);
+        records.push(rec);
+        progress(`${p.name}: started (pid ${rec.pid}), ${p.describe}`);
       }
-      const rec = startProcess(stateDir, { name: p.name, command: process.execPath, args: p.args, opsUrl: p.opsUrl });
-      started.push(rec);
-      records.push(rec);
-      progress(`${p.name}: started (pid ${rec.pid}), ${p.describe}`);
+      writeProcesses(stateDir, records);
+      await Promise.all(started.map(async (r) => {
+        try {
+          await waitReady(r.opsUrl, 60_000, () => isAlive(r.pid));
+        } catch (err) {
+          throw startFailure(r, logFrom.get(r.name) ?? 0, err);
+        }
+        progress(`${r.name}: ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }));
     }
-    writeProcesses(stateDir, records);
-    await Promise.all(
-      started.map(async (r) => {
-        await waitReady(r.opsUrl, 60_000, () => isAlive(r.pid));
-        progress(`${r.name}: ready`);
-      }),
-    );
+  } catch (err) {
+    await stopProcesses(startedNow);
+    writeProcesses(stateDir, records.filter((r) => !startedNow.includes(r) && isAlive(r.pid)));
+    throw err;
   }
   return records;
+}
+
+/** Why a started process did not become ready, with the end of its log. */
+function startFailure(r: ProcessRecord, logFrom: number, err: unknown): UpError {
+  const tail = logTail(r.logFile, 8_192, logFrom);
+  const inUse = addressInUseFromLog(tail);
+  if (inUse) return new UpError(`${r.name}: ${inUse} is already in use (another kemu up? stop it with kemu down --state-dir <its dir>)`, r.name, { cause: err });
+  const lines = tail.trimEnd().split('\n').slice(-10).map((l) => `    ${l}`).join('\n');
+  return new UpError(`${r.name}: ${(err as Error).message}\n  last lines of ${r.logFile}:\n${lines}`, r.name, { cause: err });
 }
 
 export async function down(stateDir: string, onProgress?: (line: string) => void): Promise<void> {

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { isApiError, KubeClient, Reason } from '@kemu/api';
-import { DNS_ADDR, localNode } from './cluster.js';
+import type { ClusterPlan } from './plan.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -33,8 +33,11 @@ function whoAnswers(host: string, port: number): Promise<string> {
  * NodePort, and the curl commands that do the same. Objects are created once; a second
  * run shows the same ones.
  */
-export async function runDemo(endpoint: string, token: string, nodes: number): Promise<void> {
-  const client = new KubeClient({ endpoints: [endpoint], token });
+export async function runDemo(plan: ClusterPlan, token: string, stateDir?: string): Promise<void> {
+  // The commands below name the state dir unless it is the default one.
+  const sd = stateDir && stateDir !== '.kemu' ? ` --state-dir ${stateDir}` : '';
+  const client = new KubeClient({ endpoints: plan.apiservers.map((a) => a.grpc), token });
+  const [dnsHost, dnsPort] = (plan.dns[0]?.listen ?? ':').split(':') as [string, string];
   try {
     for (const create of [
       () =>
@@ -92,12 +95,16 @@ export async function runDemo(endpoint: string, token: string, nodes: number): P
     say('');
     say('Reach it (each request is a new connection, so the proxy picks a pod each time):');
     say(`  curl http://${clusterIP}/                  # ClusterIP`);
-    for (let n = 1; n <= nodes; n++) say(`  curl http://${localNode(n).ip}:${nodePort}/       # NodePort on ${localNode(n).name}`);
+    for (const n of plan.nodes) say(`  curl http://${n.ip}:${nodePort}/       # NodePort on ${n.name}`);
     say('What answered just now:');
     say(`  ClusterIP ${clusterIP}:80 -> ${await whoAnswers(clusterIP, 80)}`);
-    for (let n = 1; n <= nodes; n++) say(`  NodePort  ${localNode(n).ip}:${nodePort} -> ${await whoAnswers(localNode(n).ip, nodePort)}`);
-    say(`The forwarding rules of a node: kemu proxy rules --node node-1   (or curl ${localNode(1).opsUrl}/rules)`);
-    say(`Its DNS name: dig @${DNS_ADDR.split(':')[0] ?? ''} -p ${DNS_ADDR.split(':')[1] ?? ''} hello.default.svc.cluster.local   (SRV: _http._tcp.hello.default.svc.cluster.local)`);
+    for (const n of plan.nodes) say(`  NodePort  ${n.ip}:${nodePort} -> ${await whoAnswers(n.ip, nodePort)}`);
+    say('More to try:');
+    say(`  kemu proxy rules --node node-1${sd}        # the node's forwarding table (or curl ${plan.nodes[0]?.opsUrl ?? ''}/rules)`);
+    say(`  kemu exec node-2${sd} -- curl -s http://${clusterIP}/   # from a node's IP`);
+    say(`  kemu dns query hello${sd}                  # its DNS name, as a pod in default resolves it`);
+    say(`  dig @${dnsHost} -p ${dnsPort} _http._tcp.hello.default.svc.cluster.local SRV`);
+    say(`  kemu status${sd}; kemu logs node-1 -f${sd}`);
   } finally {
     client.close();
   }

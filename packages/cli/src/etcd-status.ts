@@ -1,6 +1,7 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import { hexId } from '@kemu/etcd';
+import { grpcMessage } from './lifecycle/grpc-message.js';
 
 export interface MemberStatus {
   endpoint: string;
@@ -34,7 +35,7 @@ export async function etcdStatus(endpoints: string[], timeoutMs = 2000): Promise
           dbSize: s.dbSize,
         };
       } catch (err) {
-        return { endpoint, error: ((err as { details?: string }).details ?? (err as Error).message).replace(/\s*Resolution note:\s*$/, '') };
+        return { endpoint, error: grpcMessage(err) };
       } finally {
         client.close();
       }

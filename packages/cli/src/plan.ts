@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
  * controller-managers 127.0.3.N, dns 127.0.4.N, nodes 127.0.10.N, pods 127.244.N.0/24,
  * Services 127.96.0.0/16. Any other block 127.B keeps everything inside 127.B.0.0/16, so
  * two clusters (or parallel test suites) can run side by side: pods 127.B.(128+N).0/24,
- * Services 127.B.64.0/19, LoadBalancer IPs 127.B.240.0/24.
+ * Services 127.B.64.0/19, LoadBalancer IPs 127.B.240.0/24 (127.100.0.0/24 in the default block).
  */
 export interface ClusterPlan {
   /** The first two octets every address of the cluster starts with. */
@@ -96,7 +96,7 @@ export function makePlan(o: PlanOptions = {}): ClusterPlan {
       };
     }),
     serviceCIDR: standard ? '127.96.0.0/16' : `${block}.64.0/19`,
-    loadBalancerPool: standard ? '127.99.0.0/24' : `${block}.240.0/24`,
+    loadBalancerPool: standard ? '127.100.0.0/24' : `${block}.240.0/24`,
     profile: o.profile ?? 'default',
   };
 }

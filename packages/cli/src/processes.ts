@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, readSync, writeFileSync, existsSync, fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One kemu process started by the CLI, as recorded in <state-dir>/processes.json. */
@@ -55,12 +55,51 @@ export function startProcess(
   return { name: spec.name, pid: child.pid, command: spec.command, args: spec.args, logFile, opsUrl: spec.opsUrl };
 }
 
-/** SIGTERM, then SIGKILL for whatever is still alive after timeoutMs. */
+/** Sends a signal; a process that is already gone is not an error. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/**
+ * SIGTERM, then SIGKILL for whatever is still alive after timeoutMs. A stopped
+ * (SIGSTOPped) process gets SIGCONT after the SIGTERM so that it can act on it.
+ */
 export async function stopProcesses(records: ProcessRecord[], timeoutMs = 10_000): Promise<void> {
-  for (const r of records) if (isAlive(r.pid)) process.kill(r.pid, 'SIGTERM');
+  for (const r of records) {
+    if (!isAlive(r.pid)) continue;
+    signal(r.pid, 'SIGTERM');
+    signal(r.pid, 'SIGCONT');
+  }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && records.some((r) => isAlive(r.pid))) await sleep(50);
-  for (const r of records) if (isAlive(r.pid)) process.kill(r.pid, 'SIGKILL');
+  for (const r of records) if (isAlive(r.pid)) signal(r.pid, 'SIGKILL');
+  // Bounded wait for the kernel to reap them (they are not our children once detached).
+  const reaped = Date.now() + 2_000;
+  while (Date.now() < reaped && records.some((r) => isAlive(r.pid))) await sleep(20);
+}
+
+/** The size of a log file (0 when it does not exist). */
+export function logSize(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
+}
+
+/** At most the last `bytes` bytes of a log file from offset `from` on ('' when it does not exist). */
+export function logTail(file: string, bytes: number, from = 0): string {
+  if (!existsSync(file)) return '';
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.min(size, Math.max(from, size - bytes));
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function waitReady(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {

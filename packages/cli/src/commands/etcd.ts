@@ -1,21 +1,40 @@
-// kemu etcd ...: look at (and back up) the etcd members.
-import { Option, type Command } from 'commander';
-import { planEtcdCluster } from '@kemu/etcd';
+// kemu etcd ...: look at, back up and restore the etcd members.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command } from 'commander';
+import { CliError } from '../context.js';
 import { etcdStatus, formatStatus } from '../etcd-status.js';
-import { say } from './common.js';
+import { pickMember, saveSnapshot, SnapshotError } from '../lifecycle/etcd-snapshot.js';
+import { SnapshotFileError } from '../lifecycle/bbolt-read.js';
+import { readKeyspace } from '../lifecycle/snapshot-keyspace.js';
+import { restoreSnapshot } from '../lifecycle/snapshot-restore.js';
+import { formatTable } from '../lifecycle/table.js';
+import { loadPlan } from '../plan.js';
+import { say, stateDirOption } from './common.js';
+
+/** --endpoints as given (http:// dropped), or the members of the state dir's plan. */
+function endpointsOf(o: { endpoints?: string; stateDir: string }): string[] {
+  if (o.endpoints) return o.endpoints.split(',').map((e) => e.trim().replace(/^https?:\/\//, '')).filter(Boolean);
+  const plan = loadPlan(o.stateDir);
+  if (!plan) throw new CliError(`no cluster in ${resolve(o.stateDir)} (kemu up --state-dir ${o.stateDir}, or give --endpoints host:port,...)`);
+  return plan.etcd.map((m) => m.client);
+}
+
+const snapshotFailure = (err: unknown): never => {
+  if (err instanceof SnapshotError || err instanceof SnapshotFileError) throw new CliError(`kemu etcd snapshot: ${err.message}`, 1, { cause: err });
+  throw err;
+};
 
 export function registerEtcdCommands(program: Command): void {
-  const etcd = program.command('etcd').description('look at the etcd members');
+  const etcd = program.command('etcd').description('look at, back up and restore the etcd members');
   etcd
     .command('status')
-    .description('members, leader, Raft term and index, store revision, db size')
-    .addOption(new Option('--etcd-ip-prefix <a.b.c>', 'first three octets of the etcd members\' loopback addresses').default('127.0.1'))
-    .option('--endpoints <list>', 'host:port list (default: the local cluster)')
-    .action(async (o: { etcdIpPrefix: string; endpoints?: string }) => {
-      const endpoints = o.endpoints
-        ? o.endpoints.split(',').map((e) => e.trim().replace(/^https?:\/\//, ''))
-        : planEtcdCluster({ stateDir: '.', ipPrefix: o.etcdIpPrefix }).map((m) => m.clientUrl.replace('http://', ''));
-      const rows = await etcdStatus(endpoints);
+    .description('members, leader, Raft term and index, store revision, db size (like etcdctl endpoint status)')
+    .option('--endpoints <list>', 'host:port list (default: the members of the cluster in --state-dir)')
+    .addOption(stateDirOption())
+    .addHelpText('after', '\nExits 1 when no member answers or the members do not agree on exactly one leader.')
+    .action(async (o: { endpoints?: string; stateDir: string }) => {
+      const rows = await etcdStatus(endpointsOf(o));
       say(formatStatus(rows));
       const leaders = rows.filter((r) => r.leader).length;
       if (rows.every((r) => r.error)) {
@@ -24,6 +43,86 @@ export function registerEtcdCommands(program: Command): void {
       } else if (leaders !== 1) {
         say(leaders === 0 ? 'no leader: fewer than two members can talk to each other' : 'more than one member claims to lead');
         process.exitCode = 1;
+      }
+    });
+
+  const snapshot = etcd.command('snapshot').description('back up the whole cluster state to a file, and restore it');
+  snapshot
+    .command('save')
+    .description('write a snapshot of the etcd keyspace (every Kubernetes object) to FILE')
+    .argument('<file>', 'where to write it (replaced if it exists)')
+    .option('--endpoint <host:port>', 'the member to ask (default: the leader)')
+    .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      [
+        '',
+        "Streams the member's Maintenance.Snapshot (what `etcdctl snapshot save` does): an etcd",
+        'bbolt database with a sha256 trailer, readable by `etcdctl snapshot status` and by',
+        '`kemu etcd snapshot restore`. The file is written as FILE.part and renamed once whole',
+        'and checked, so a failed save leaves no FILE behind.',
+      ].join('\n'),
+    )
+    .action(async (file: string, o: { endpoint?: string; stateDir: string }) => {
+      try {
+        const endpoint = o.endpoint ?? (await pickMember(endpointsOf({ stateDir: o.stateDir })));
+        const { bytes, keyspace } = await saveSnapshot(endpoint, file);
+        say(`Snapshot saved at ${file}: ${bytes} bytes from ${endpoint}, revision ${keyspace.revision}, ${keyspace.keys.length} keys, ${keyspace.leases.length} leases`);
+      } catch (err) {
+        snapshotFailure(err);
+      }
+    });
+  snapshot
+    .command('restore')
+    .description("replace the whole state of the cluster in --state-dir with FILE's (stops and restarts the cluster)")
+    .argument('<file>', 'a snapshot from kemu etcd snapshot save (or etcdctl snapshot save)')
+    .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      [
+        '',
+        "The safe way to restore, as etcd's documentation describes it (a new cluster from the",
+        "snapshot's keyspace, then every component restarted):",
+        '  1. FILE is read and checked (sha256 trailer, database pages, key records); a bad',
+        '     file changes nothing;',
+        '  2. every process of the cluster and its pods are stopped (kemu down);',
+        "  3. each member's data dir is moved to <state-dir>/restore-backups/<time>/ (kept);",
+        '  4. the three members start on empty data dirs and get the keys and leases of FILE',
+        '     before anything else runs; the key count is checked;',
+        '  5. the components that were part of the cluster start again (a stopped cluster is',
+        '     left stopped).',
+        "Every object is back as it was at save time; objects made since are gone. Revisions",
+        '(resourceVersions) are renumbered, so watches from before the restore are not resumed:',
+        'every component starts fresh and lists again, as after a Kubernetes etcd restore.',
+      ].join('\n'),
+    )
+    .action(async (file: string, o: { stateDir: string }) => {
+      try {
+        const r = await restoreSnapshot(o.stateDir, file, say);
+        say(
+          `Restored ${r.keys} keys and ${r.leases} leases from ${file} (saved at revision ${r.savedRevision}; the cluster is now at revision ${r.revision}). ` +
+            (r.restarted.length ? `Started again: etcd, ${r.restarted.join(', ')}.` : 'The cluster was stopped and is left stopped (kemu up starts it).'),
+        );
+      } catch (err) {
+        snapshotFailure(err);
+      }
+    });
+  snapshot
+    .command('status')
+    .description('what a snapshot file holds: revision, keys, leases, size (it is checked first)')
+    .argument('<file>')
+    .action((file: string) => {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new CliError(`kemu etcd snapshot status: cannot read ${file}: ${(err as Error).message}`, 1, { cause: err });
+      }
+      try {
+        const ks = readKeyspace(bytes);
+        say(formatTable(['REVISION', 'KEYS', 'LEASES', 'DB SIZE', 'SHA256'], [[String(ks.revision), String(ks.keys.length), String(ks.leases.length), `${ks.size} B`, ks.hashed ? 'ok' : 'none']]));
+      } catch (err) {
+        snapshotFailure(err);
       }
     });
 }

@@ -1,7 +1,6 @@
 // kemu proxy ...: the node agents' Service forwarding.
 import { type Command } from 'commander';
-import { APISERVER_ADDR, tokens } from '../cluster.js';
-import { CliError } from '../context.js';
+import { openContext } from '../context.js';
 import { proxyRules } from '../proxy-rules.js';
 import { stateDirOption } from './common.js';
 
@@ -10,16 +9,20 @@ export function registerProxyCommands(program: Command): void {
   proxy
     .command('rules')
     .description("a node's forwarding table, iptables-save style, with connection and byte counters")
-    .requiredOption('--node <name>', 'the node whose agent to ask')
+    .requiredOption('--node <name>', 'the node whose agent to ask (node-1, node-2, ...)')
     .option('--service <ns/name[:port/proto]>', 'only this Service (default/hello) or one of its ports (default/hello:http/TCP)')
     .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      "\nThe node's IP comes from its Node object (through the apiserver); the table from the agent's\n" +
+        'ops port (GET http://<node-ip>:10256/rules). Exits 1 when either does not answer.',
+    )
     .action(async (o: { node: string; service?: string; stateDir: string }) => {
+      const ctx = openContext({ stateDir: o.stateDir });
       try {
-        process.stdout.write(await proxyRules(APISERVER_ADDR, tokens(o.stateDir).admin, o.node, o.service));
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 1;
+        process.stdout.write(await proxyRules(ctx.client, ctx.servers, o.node, o.service));
+      } finally {
+        ctx.client.close();
       }
     });
 }

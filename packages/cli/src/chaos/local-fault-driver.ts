@@ -1,0 +1,140 @@
+// Faults for the local cluster: every target is an OS process recorded in
+// <state-dir>/processes.json by `kemu up`, and a fault is a signal.
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { killRecordedPodProcesses } from '@kemu/node-agent';
+import { isAlive, readProcesses, startProcess, writeProcesses, type ProcessRecord } from '../processes.js';
+import { FaultError, type FaultAction, type FaultDriver, type FaultOutcome } from './fault-driver.js';
+import { livePodProcesses, signalPodProcesses } from './node-pods.js';
+import { procState } from './proc-state.js';
+import { waitUntilReady } from './ready.js';
+
+export interface LocalFaultDriverOptions {
+  stateDir: string;
+  /** Targets that are node agents: their pods share their fate (the plan's node names). */
+  nodeNames: readonly string[];
+  /** How long a restarted process may take to answer /readyz. */
+  readyTimeoutMs?: number;
+}
+
+const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 'es'}`;
+
+/**
+ * Signals for processes, and for a node agent the same signal for every pod process it
+ * started: a node is a machine, and its pods live and die with it. `kemu down` still finds
+ * pods whose agent was killed (killRecordedPodProcesses), so nothing is left behind.
+ */
+export class LocalFaultDriver implements FaultDriver {
+  readonly description = 'local processes (signals)';
+  private readonly stateDir: string;
+  private readonly nodes: ReadonlySet<string>;
+  private readonly readyTimeoutMs: number;
+
+  constructor(o: LocalFaultDriverOptions) {
+    this.stateDir = resolve(o.stateDir);
+    this.nodes = new Set(o.nodeNames);
+    this.readyTimeoutMs = o.readyTimeoutMs ?? 60_000;
+  }
+
+  targets(): string[] {
+    return readProcesses(this.stateDir).map((r) => r.name);
+  }
+
+  async kill(target: string): Promise<FaultOutcome> {
+    const rec = this.record(target);
+    const was = procState(rec.pid);
+    const live = was === 'running' || was === 'stopped';
+    if (live) process.kill(rec.pid, 'SIGKILL');
+    const pods = this.nodes.has(target) ? killRecordedPodProcesses(this.nodeRoot(target)) : 0;
+    await this.waitGone(rec.pid);
+    const what = live ? `SIGKILL ${target} (pid ${rec.pid})` : `${target} (pid ${rec.pid}) was not running`;
+    return this.outcome('kill', target, this.nodes.has(target) ? `${what}; SIGKILL ${plural(pods, 'pod process')} of the node` : what);
+  }
+
+  async stop(target: string): Promise<FaultOutcome> {
+    return this.freeze('stop', target, 'SIGSTOP');
+  }
+
+  async cont(target: string): Promise<FaultOutcome> {
+    return this.freeze('cont', target, 'SIGCONT');
+  }
+
+  /** Kills (a node: reboots, its pods die too) and starts the same command again; resolves when ready. */
+  async restart(target: string): Promise<FaultOutcome> {
+    const old = this.record(target);
+    const wasLive = ['running', 'stopped'].includes(procState(old.pid));
+    const killed = await this.kill(target);
+    const rec = startProcess(this.stateDir, { name: old.name, command: old.command, args: old.args, opsUrl: old.opsUrl });
+    // Invariant: processes.json names each process once, with its current pid (kemu down reads it).
+    writeProcesses(
+      this.stateDir,
+      readProcesses(this.stateDir).map((r) => (r.name === target ? rec : r)),
+    );
+    try {
+      await waitUntilReady(rec.opsUrl, this.readyTimeoutMs, () => isAlive(rec.pid));
+    } catch (err) {
+      throw new FaultError(`${target} restarted (pid ${rec.pid}) but did not become ready: ${(err as Error).message} (log: ${rec.logFile})`, { cause: err });
+    }
+    // A process that was already dead needs no word about killing it (its node's pods are named if any were found).
+    const before = wasLive || / [1-9]\d* pod process/.test(killed.detail) ? `${killed.detail}; ` : '';
+    return this.outcome('restart', target, `${before}started ${target} again (pid ${rec.pid}), ready`);
+  }
+
+  partition(target: string): Promise<FaultOutcome> {
+    return Promise.reject(this.noNetwork(target));
+  }
+
+  unpartition(target: string): Promise<FaultOutcome> {
+    return Promise.reject(this.noNetwork(target));
+  }
+
+  private noNetwork(target: string): FaultError {
+    return new FaultError(`cannot partition ${target}: local processes share one loopback; partitions need the container mode (one network namespace per process)`);
+  }
+
+  private async freeze(action: 'stop' | 'cont', target: string, signal: 'SIGSTOP' | 'SIGCONT'): Promise<FaultOutcome> {
+    const rec = this.record(target);
+    const state = procState(rec.pid);
+    if (state === 'gone' || state === 'zombie') throw new FaultError(`${target} (pid ${rec.pid}) is not running`);
+    const pods = this.nodes.has(target) ? livePodProcesses(this.nodeRoot(target)) : [];
+    // A frozen machine: the agent first, then its pods; a thawed one: pods first, then the agent.
+    if (signal === 'SIGSTOP') process.kill(rec.pid, signal);
+    const n = signalPodProcesses(pods, signal);
+    if (signal === 'SIGCONT') process.kill(rec.pid, signal);
+    const what = `${signal} ${target} (pid ${rec.pid})`;
+    return this.outcome(action, target, this.nodes.has(target) ? `${what} and ${plural(n, 'pod process')} of the node` : what);
+  }
+
+  private record(target: string): ProcessRecord {
+    const records = readProcesses(this.stateDir);
+    const rec = records.find((r) => r.name === target);
+    if (!rec) {
+      const known = records.map((r) => r.name).join(', ');
+      throw new FaultError(
+        known
+          ? `no process named "${target}" in ${join(this.stateDir, 'processes.json')} (known: ${known}, etcd-leader, controller-manager-active)`
+          : `no processes recorded in ${this.stateDir}: start a cluster with kemu up (or pass --state-dir)`,
+      );
+    }
+    return rec;
+  }
+
+  private nodeRoot(node: string): string {
+    return join(this.stateDir, 'nodes', node);
+  }
+
+  /** SIGKILL is asynchronous: its ports are free once the process is gone (or a zombie). */
+  private async waitGone(pid: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const s = procState(pid);
+      if (s === 'gone' || s === 'zombie') return;
+      await sleep(20);
+    }
+    throw new FaultError(`pid ${pid} is still alive 10 s after SIGKILL`);
+  }
+
+  private outcome(action: FaultAction, target: string, detail: string): FaultOutcome {
+    return { action, target, detail };
+  }
+}

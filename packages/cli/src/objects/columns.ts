@@ -1,0 +1,319 @@
+import {
+  resourceInfo,
+  selectorFromLabelSelector,
+  selectorFromMap,
+  type Deployment,
+  type Endpoints,
+  type EndpointSlice,
+  type Lease,
+  type Namespace,
+  type Node,
+  type ObjectMeta,
+  type Pod,
+  type ReplicaSet,
+  type ResourceName,
+  type ResourceTypes,
+  type Service,
+  type core,
+} from '@kemu/api';
+import { age } from './duration.js';
+import { qualifiedSingular } from './kinds.js';
+
+/** What `kemu get` shows besides each kind's own columns. */
+export interface TableOptions {
+  /** -o wide */
+  wide: boolean;
+  /** ms since the epoch, for AGE */
+  now: number;
+  /** -A: a NAMESPACE column first */
+  allNamespaces: boolean;
+  /** -L KEY: one column per label key */
+  labelColumns: readonly string[];
+  /** --show-labels: a LABELS column last */
+  showLabels: boolean;
+  /** several kinds in one listing: names print as kind/name */
+  withKind: boolean;
+}
+
+interface Columns<T> {
+  header: string[];
+  wideHeader: string[];
+  cells(obj: T, now: number): string[];
+  wideCells(obj: T): string[];
+}
+
+const NONE = '<none>';
+
+/** The table header `kemu get` prints for a resource. */
+export function tableHeader(r: ResourceName, o: TableOptions): string[] {
+  const c = columnsOf(r);
+  return [
+    ...(o.allNamespaces && resourceInfo(r).namespaced ? ['NAMESPACE'] : []),
+    'NAME',
+    ...c.header,
+    ...(o.wide ? c.wideHeader : []),
+    ...o.labelColumns.map(labelColumnHeader),
+    ...(o.showLabels ? ['LABELS'] : []),
+  ];
+}
+
+/** One object's row, in the order of tableHeader. */
+export function tableRow<R extends ResourceName>(r: R, obj: ResourceTypes[R], o: TableOptions): string[] {
+  const c = columnsOf(r) as Columns<ResourceTypes[R]>;
+  const meta: ObjectMeta = obj.metadata ?? {};
+  const name = o.withKind ? `${qualifiedSingular(r)}/${meta.name ?? ''}` : (meta.name ?? '');
+  return [
+    ...(o.allNamespaces && resourceInfo(r).namespaced ? [meta.namespace ?? ''] : []),
+    name,
+    ...c.cells(obj, o.now),
+    ...(o.wide ? c.wideCells(obj) : []),
+    ...o.labelColumns.map((k) => meta.labels?.[k] ?? ''),
+    ...(o.showLabels ? [formatLabels(meta.labels)] : []),
+  ];
+}
+
+/** -L's column title: the key's last path segment, upper case (`topology.kubernetes.io/zone` -> ZONE). */
+export function labelColumnHeader(key: string): string {
+  return (key.split('/').pop() ?? key).toUpperCase();
+}
+
+/** `a=1,b=2` in key order, or <none>. */
+export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : NONE;
+}
+
+function columnsOf(r: ResourceName): Columns<never> {
+  switch (r) {
+    case 'pods':
+      return POD;
+    case 'services':
+      return SERVICE;
+    case 'deployments':
+      return DEPLOYMENT;
+    case 'replicasets':
+      return REPLICA_SET;
+    case 'nodes':
+      return NODE;
+    case 'endpoints':
+      return ENDPOINTS;
+    case 'endpointslices':
+      return ENDPOINT_SLICE;
+    case 'namespaces':
+      return NAMESPACE;
+    case 'leases':
+      return LEASE;
+  }
+}
+
+const POD: Columns<Pod> = {
+  header: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
+  wideHeader: ['IP', 'NODE'],
+  cells: (p, now) => {
+    const total = p.spec?.containers?.length ?? 0;
+    const ready = (p.status?.containerStatuses ?? []).filter((s) => s.ready).length;
+    return [`${ready}/${total}`, podStatus(p), podRestarts(p, now), age(p.metadata?.creationTimestamp, now)];
+  },
+  wideCells: (p) => [p.status?.podIP || NONE, p.spec?.nodeName || NONE],
+};
+
+/**
+ * The STATUS column of a pod, as kubectl derives it: the phase, overridden by the pod's
+ * reason, then by the last container (in reverse order) that is waiting or terminated with
+ * a reason; "Terminating" once the pod is marked for deletion.
+ */
+export function podStatus(p: Pod): string {
+  let reason = p.status?.reason || p.status?.phase || 'Unknown';
+  let running = false;
+  const statuses = [...(p.status?.containerStatuses ?? [])].reverse();
+  for (const s of statuses) {
+    const st = s.state ?? {};
+    if (st.waiting?.reason) reason = st.waiting.reason;
+    else if (st.terminated?.reason) reason = st.terminated.reason;
+    else if (st.terminated) reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode ?? 0}`;
+    else if (s.ready && st.running) running = true;
+  }
+  if (reason === 'Completed' && running) {
+    const readyCond = p.status?.conditions?.find((c) => c.type === 'Ready');
+    reason = readyCond?.status === 'True' ? 'Running' : 'NotReady';
+  }
+  if (p.metadata?.deletionTimestamp) reason = p.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
+
+/** RESTARTS: the sum over containers, with how long ago the last one ended ("2 (5m ago)"). */
+export function podRestarts(p: Pod, now: number): string {
+  let count = 0;
+  let last = 0;
+  for (const s of p.status?.containerStatuses ?? []) {
+    count += s.restartCount ?? 0;
+    const finished = s.lastState?.terminated?.finishedAt;
+    if (finished) last = Math.max(last, Date.parse(finished) || 0);
+  }
+  return count > 0 && last > 0 ? `${count} (${age(new Date(last).toISOString(), now)} ago)` : String(count);
+}
+
+const SERVICE: Columns<Service> = {
+  header: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+  wideHeader: ['SELECTOR'],
+  cells: (s, now) => [
+    s.spec?.type ?? 'ClusterIP',
+    s.spec?.type === 'ExternalName' ? NONE : s.spec?.clusterIP || NONE,
+    serviceExternalIP(s),
+    servicePorts(s),
+    age(s.metadata?.creationTimestamp, now),
+  ],
+  wideCells: (s) => [formatLabels(s.spec?.selector)],
+};
+
+/** EXTERNAL-IP: the LoadBalancer's ingress and the externalIPs; <pending> while a LoadBalancer has none. */
+export function serviceExternalIP(s: Service): string {
+  const external = s.spec?.externalIPs ?? [];
+  switch (s.spec?.type) {
+    case 'ExternalName':
+      return s.spec.externalName ?? NONE;
+    case 'LoadBalancer': {
+      const ingress = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean);
+      const all = [...ingress, ...external];
+      return all.length ? all.join(',') : '<pending>';
+    }
+    default:
+      return external.length ? external.join(',') : NONE;
+  }
+}
+
+/** PORT(S): `80:30080/TCP,53/UDP`. */
+export function servicePorts(s: Service): string {
+  const ports = s.spec?.ports ?? [];
+  if (ports.length === 0) return NONE;
+  return ports.map((p) => `${p.port ?? 0}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+const templateColumns = (t: core.PodTemplateSpec | undefined): string[] => {
+  const cs = t?.spec?.containers ?? [];
+  return [cs.map((c) => c.name ?? '').join(','), cs.map((c) => c.image ?? '').join(',')];
+};
+
+const selectorText = (sel: Parameters<typeof selectorFromLabelSelector>[0]): string => {
+  if (!sel) return NONE;
+  const text = selectorFromLabelSelector(sel).toString();
+  return text || NONE;
+};
+
+const DEPLOYMENT: Columns<Deployment> = {
+  header: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+  wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  cells: (d, now) => [
+    `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`,
+    String(d.status?.updatedReplicas ?? 0),
+    String(d.status?.availableReplicas ?? 0),
+    age(d.metadata?.creationTimestamp, now),
+  ],
+  wideCells: (d) => [...templateColumns(d.spec?.template), selectorText(d.spec?.selector)],
+};
+
+const REPLICA_SET: Columns<ReplicaSet> = {
+  header: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
+  wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  cells: (rs, now) => [
+    String(rs.spec?.replicas ?? 1),
+    String(rs.status?.replicas ?? 0),
+    String(rs.status?.readyReplicas ?? 0),
+    age(rs.metadata?.creationTimestamp, now),
+  ],
+  wideCells: (rs) => [...templateColumns(rs.spec?.template), selectorText(rs.spec?.selector)],
+};
+
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+const NODE: Columns<Node> = {
+  header: ['STATUS', 'ROLES', 'AGE', 'VERSION'],
+  wideHeader: ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME', 'ZONE'],
+  cells: (n, now) => [nodeStatus(n), nodeRoles(n), age(n.metadata?.creationTimestamp, now), n.status?.nodeInfo?.kubeletVersion ?? ''],
+  wideCells: (n) => {
+    const addr = (type: string): string => n.status?.addresses?.find((a) => a.type === type)?.address || NONE;
+    const info = n.status?.nodeInfo;
+    return [
+      addr('InternalIP'),
+      addr('ExternalIP'),
+      info?.osImage || '<unknown>',
+      info?.kernelVersion || '<unknown>',
+      info?.containerRuntimeVersion || '<unknown>',
+      n.metadata?.labels?.[ZONE_LABEL] || NONE,
+    ];
+  },
+};
+
+/** Ready / NotReady / Unknown from the Ready condition, plus SchedulingDisabled when cordoned. */
+export function nodeStatus(n: Node): string {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  const base = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+  return n.spec?.unschedulable ? `${base},SchedulingDisabled` : base;
+}
+
+/** ROLES: node-role.kubernetes.io/<role> labels and kubernetes.io/role. */
+export function nodeRoles(n: Node): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
+    else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return roles.size ? [...roles].sort().join(',') : NONE;
+}
+
+/** At most three items, then " + N more...", as kubectl lists endpoints. */
+function firstThree(items: readonly string[], empty: string): string {
+  if (items.length === 0) return empty;
+  const shown = items.slice(0, 3).join(',');
+  return items.length > 3 ? `${shown} + ${items.length - 3} more...` : shown;
+}
+
+const ENDPOINTS: Columns<Endpoints> = {
+  header: ['ENDPOINTS', 'AGE'],
+  wideHeader: [],
+  cells: (e, now) => [firstThree(endpointAddresses(e), NONE), age(e.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
+/** Every ready `ip:port` of an Endpoints object (ip alone for a subset without ports). */
+export function endpointAddresses(e: Endpoints): string[] {
+  const out: string[] = [];
+  for (const s of e.subsets ?? []) {
+    const ips = (s.addresses ?? []).map((a) => a.ip ?? '');
+    if ((s.ports ?? []).length === 0) out.push(...ips);
+    for (const p of s.ports ?? []) for (const ip of ips) out.push(`${ip}:${p.port ?? 0}`);
+  }
+  return out;
+}
+
+const ENDPOINT_SLICE: Columns<EndpointSlice> = {
+  header: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'],
+  wideHeader: [],
+  cells: (s, now) => [
+    s.addressType ?? '',
+    firstThree((s.ports ?? []).map((p) => (p.port === undefined ? '<unset>' : String(p.port))), '<unset>'),
+    firstThree((s.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>'),
+    age(s.metadata?.creationTimestamp, now),
+  ],
+  wideCells: () => [],
+};
+
+const NAMESPACE: Columns<Namespace> = {
+  header: ['STATUS', 'AGE'],
+  wideHeader: [],
+  cells: (n, now) => [n.status?.phase ?? '', age(n.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
+const LEASE: Columns<Lease> = {
+  header: ['HOLDER', 'AGE'],
+  wideHeader: [],
+  cells: (l, now) => [l.spec?.holderIdentity ?? '', age(l.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
+/** A selector map as `kubectl describe` prints it: `app=hello,tier=web`, or <none>. */
+export function formatSelectorMap(m: Readonly<Record<string, string>> | undefined): string {
+  const s = selectorFromMap(m).toString();
+  return s || NONE;
+}

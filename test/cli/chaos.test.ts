@@ -1,0 +1,203 @@
+// kemu chaos as a user drives it: spawned `kemu` commands against one local cluster in
+// 127.63.0.0/16, their output and the report files checked.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const KEMU = new URL('./main.js', import.meta.resolve('@kemu/cli')).pathname;
+const BLOCK = '127.63';
+
+function kemu(args: string[], timeoutMs = 120_000): { status: number; out: string } {
+  const r = spawnSync(process.execPath, [KEMU, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}${r.error ? `\n${r.error.message}` : ''}` };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `ps -o stat= -p PID`: "" when there is no such process. */
+const psStat = (pid: number): string => spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+
+async function until(cond: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/** The parts of report.json these tests read. */
+interface Report {
+  scenario: string;
+  faults: Array<{ atS: number; phase: 'fault' | 'heal'; action: string; target: string; detail: string }>;
+  clients: Array<{ pod: string; node: string }>;
+  requests: { total: { ok: number; failed: number; availabilityPct: number | null }; afterFault: { ok: number; failed: number } };
+  writes: { resumedS: number | null; afterFault: { ok: number; failed: number }; faultGapMs: number | null };
+  etcd: { leaderBefore: { name: string; term: number } | null; leaders: Array<{ atS: number; name: string; term: number }> };
+  timeline: Array<{ atS: number; source: string; kind: string; subject: string; node?: string; message: string }>;
+  files: { json: string; text: string; svg: string; png: string | null; pngNote?: string };
+}
+
+describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kemu-chaos-e2e-'));
+  const state = ['--state-dir', dir];
+  let profile = 'none (kemu up has no --profile)';
+
+  const processes = (): Array<{ name: string; pid: number }> => JSON.parse(readFileSync(join(dir, 'processes.json'), 'utf8')) as Array<{ name: string; pid: number }>;
+  const pidOf = (name: string): number => processes().find((p) => p.name === name)?.pid ?? -1;
+
+  /** Runs a scenario with its report in its own directory; returns the report and the output. */
+  function run(scenario: string, flags: string[]): { report: Report; out: string; outDir: string } {
+    const outDir = join(dir, `report-${scenario}`);
+    const r = kemu(['chaos', 'run', scenario, ...state, '--out', outDir, ...flags], 200_000);
+    assert.equal(r.status, 0, r.out);
+    const report = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as Report;
+    return { report, out: r.out, outDir };
+  }
+
+  before(() => {
+    // The lifecycle work adds --profile; fast-recovery shows a node loss within seconds.
+    const help = kemu(['up', '--help']).out;
+    const withProfile = /--profile/.test(help) && /fast-recovery/.test(help);
+    if (withProfile) profile = 'fast-recovery';
+    const up = kemu(['up', ...state, '--address-block', BLOCK, ...(withProfile ? ['--profile', 'fast-recovery'] : [])], 180_000);
+    assert.equal(up.status, 0, up.out);
+  });
+
+  after(() => {
+    const down = kemu(['down', ...state], 60_000);
+    if (down.status !== 0) process.stderr.write(`kemu down: ${down.out}\n`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('node-kill: 3 replicas over 3 nodes keep at least 99% of requests; the report shows NotReady and the endpoint leaving', () => {
+    // fast-recovery marks a silent node NotReady after 8 s; the default profile after 20 s.
+    const duration = profile === 'fast-recovery' ? '30s' : '45s';
+    const { report, out, outDir } = run('node-kill', ['--duration', duration, '--warmup', '5s', '--tail', '5s', '--rate', '40']);
+    const ctx = `profile ${profile}\n${out}`;
+    const fault = report.faults.find((f) => f.phase === 'fault');
+    assert.ok(fault, ctx);
+    assert.equal(fault.action, 'kill');
+    assert.match(fault.target, /^node-[123]$/, ctx);
+    assert.match(fault.detail, /SIGKILL node-\d \(pid \d+\); SIGKILL [1-9]\d* pod process/, 'the node dies with its pods');
+    assert.ok(report.clients.every((c) => c.node !== fault.target), 'clients run on nodes the fault leaves alone');
+    assert.ok(report.faults.some((f) => f.phase === 'heal' && f.action === 'restart' && f.target === fault.target), ctx);
+
+    // The Service, measured from the clients: traffic flowed and at least 99% of it succeeded.
+    const { total } = report.requests;
+    assert.ok(total.ok >= 400, `requests were sent: ${total.ok} ok\n${ctx}`);
+    assert.ok(total.availabilityPct !== null && total.availabilityPct >= 99, `availability ${total.availabilityPct}% (${total.ok} ok, ${total.failed} failed)\n${ctx}`);
+
+    // The control plane, from the watches: the node went NotReady, then its endpoint left the Service.
+    const notReady = report.timeline.find((e) => e.kind === 'node-not-ready' && e.subject === fault.target);
+    assert.ok(notReady && notReady.atS > 0, `node NotReady in the timeline\n${ctx}`);
+    const endpointOut = report.timeline.find((e) => (e.kind === 'endpoint-not-ready' || e.kind === 'endpoint-removed') && e.node === fault.target);
+    assert.ok(endpointOut && endpointOut.atS >= notReady.atS, `endpoint of ${fault.target} out of the EndpointSlice after NotReady\n${ctx}`);
+
+    // The files a person opens.
+    assert.match(out, /Requests: \d+ ok, \d+ failed: availability/);
+    assert.match(readFileSync(join(outDir, 'report.txt'), 'utf8'), new RegExp(`node ${fault.target} NotReady`));
+    const svg = readFileSync(join(outDir, 'chart.svg'), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg, /<line class="fault"/);
+    assert.match(svg, /<rect class="ok"/);
+    assert.match(svg, new RegExp(`node ${fault.target} NotReady`));
+    if (report.files.png === null) assert.match(out, /PNG skipped/);
+    else assert.ok(existsSync(report.files.png));
+    assert.ok(readdirSync(outDir).some((f) => /^chaos-client-.*\.log$/.test(f)), 'the clients\' raw logs are kept');
+  });
+
+  test('etcd-leader-kill: a new leader with a higher term, and writes resume', () => {
+    const { report, out } = run('etcd-leader-kill', ['--duration', '15s', '--warmup', '4s', '--tail', '3s']);
+    const before = report.etcd.leaderBefore;
+    assert.ok(before, out);
+    const fault = report.faults.find((f) => f.phase === 'fault');
+    assert.equal(fault?.target, before.name, 'the leader is the one killed');
+    const newLeader = report.etcd.leaders.find((l) => l.atS > 0 && l.term > before.term);
+    assert.ok(newLeader, `a leader of a higher term after the kill\n${out}`);
+    assert.notEqual(newLeader.name, before.name);
+    assert.ok(report.timeline.some((e) => e.kind === 'etcd-leader' && e.atS > 0 && e.subject === newLeader.name), out);
+    // Writes through the apiserver: one that started after the kill succeeded.
+    assert.ok(report.writes.resumedS !== null && report.writes.resumedS > 0, `writes resumed\n${out}`);
+    assert.ok(report.writes.afterFault.ok > 0, out);
+    // The data path does not go through etcd: the Service kept answering.
+    assert.ok(report.requests.afterFault.ok > 0, out);
+    assert.ok((report.requests.total.availabilityPct ?? 0) >= 99, out);
+    // Healed: the killed member runs again under the pid processes.json records.
+    assert.ok(alive(pidOf(before.name)), `${before.name} restarted`);
+  });
+
+  test('chaos kill, stop, cont and restart change a process as ps and kill -0 show; a node freezes with its pods', async () => {
+    const dns = pidOf('dns-0');
+    assert.ok(alive(dns));
+    let r = kemu(['chaos', 'stop', 'dns-0', ...state]);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, new RegExp(`SIGSTOP dns-0 \\(pid ${dns}\\)`));
+    assert.ok(await until(() => psStat(dns).startsWith('T')), `ps: ${psStat(dns)}`);
+    r = kemu(['chaos', 'cont', 'dns-0', ...state]);
+    assert.equal(r.status, 0, r.out);
+    assert.ok(await until(() => /^[RSD]/.test(psStat(dns))), `ps: ${psStat(dns)}`);
+
+    // A node and the pod processes its agent started.
+    const node = ['node-1', 'node-2', 'node-3'].find((n) => podPids(n).length > 0);
+    assert.ok(node, 'some node runs a pod');
+    const agent = pidOf(node);
+    const pod = podPids(node)[0]!;
+    r = kemu(['chaos', 'stop', node, ...state]);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /and [1-9]\d* pod process/);
+    assert.ok(await until(() => psStat(agent).startsWith('T') && psStat(pod).startsWith('T')), `ps: agent ${psStat(agent)}, pod ${psStat(pod)}`);
+    r = kemu(['chaos', 'cont', node, ...state]);
+    assert.equal(r.status, 0, r.out);
+    assert.ok(await until(() => /^[RSD]/.test(psStat(agent)) && /^[RSD]/.test(psStat(pod))), `ps: agent ${psStat(agent)}, pod ${psStat(pod)}`);
+
+    // A role alias resolves to the process that plays it.
+    r = kemu(['chaos', 'stop', 'etcd-leader', ...state]);
+    assert.equal(r.status, 0, r.out);
+    const leader = /etcd-leader is (etcd-\d)/.exec(r.out)?.[1];
+    assert.ok(leader, r.out);
+    assert.ok(await until(() => psStat(pidOf(leader)).startsWith('T')));
+    assert.equal(kemu(['chaos', 'cont', leader, ...state]).status, 0);
+
+    r = kemu(['chaos', 'kill', 'dns-0', ...state]);
+    assert.equal(r.status, 0, r.out);
+    assert.ok(await until(() => !alive(dns)), 'kill -0 fails after chaos kill');
+    assert.equal(psStat(dns), '');
+
+    r = kemu(['chaos', 'restart', 'dns-0', ...state]);
+    assert.equal(r.status, 0, r.out);
+    const again = pidOf('dns-0');
+    assert.notEqual(again, dns);
+    assert.ok(alive(again));
+    assert.match(r.out, new RegExp(`started dns-0 again \\(pid ${again}\\), ready`));
+
+    r = kemu(['chaos', 'kill', 'etcd-9', ...state]);
+    assert.equal(r.status, 1);
+    assert.match(r.out, /no process named "etcd-9" .*known: etcd-0, etcd-1, etcd-2, apiserver/);
+  });
+
+  /** Live pod processes of a node, from the state files its agent keeps. */
+  function podPids(node: string): number[] {
+    const pods = join(dir, 'nodes', node, 'pods');
+    if (!existsSync(pods)) return [];
+    const out: number[] = [];
+    for (const d of readdirSync(pods)) {
+      const file = join(pods, d, 'state.json');
+      if (!existsSync(file)) continue;
+      const rec = JSON.parse(readFileSync(file, 'utf8')) as { containers?: Record<string, { running?: { pid: number } }> };
+      for (const c of Object.values(rec.containers ?? {})) if (c.running && alive(c.running.pid)) out.push(c.running.pid);
+    }
+    return out;
+  }
+});
