@@ -1,6 +1,8 @@
 // What a controller-manager says about itself in the first line it logs
 // ("msg":"controller manager started"): its election identity and node lifecycle timings.
 
+import { jsonObjectLine } from './json-line.js';
+
 export interface ControllerManagerStart {
   /** Leader-election holder identity; undefined with --leader-elect=false. */
   identity?: string;
@@ -15,13 +17,8 @@ export function lastStart(log: string): ControllerManagerStart | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
     if (!line.includes('controller manager started')) continue;
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof o !== 'object' || o === null) continue;
+    const o = jsonObjectLine(line);
+    if (!o) continue;
     const r = o as { identity?: unknown; leaderElection?: unknown; nodeLifecyclePreset?: unknown; nodeLifecycle?: { gracePeriodMs?: unknown; evictionTimeoutMs?: unknown } };
     const out: ControllerManagerStart = {};
     if (typeof r.identity === 'string' && r.identity) out.identity = r.identity;

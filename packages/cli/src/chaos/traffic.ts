@@ -1,6 +1,8 @@
 // Request outcomes of the kemu/client pods, per second, and what they say about the
 // Service: first failure, recovery, availability. Pure.
 
+import { jsonObjectLine } from './json-line.js';
+
 /** One per-second line of a kemu/client log (@kemu/node-agent, workloads/client-stats.ts). */
 export interface ClientSecond {
   /** Start of the wall-clock second, ms since the epoch. */
@@ -15,13 +17,8 @@ export function parseClientLog(text: string): ClientSecond[] {
   const out: ClientSecond[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof o !== 'object' || o === null) continue;
+    const o = jsonObjectLine(line);
+    if (!o) continue;
     const r = o as { t?: unknown; ok?: unknown; failed?: unknown; errors?: unknown };
     if (typeof r.t !== 'string' || typeof r.ok !== 'number' || typeof r.failed !== 'number') continue;
     const t = Date.parse(r.t);
