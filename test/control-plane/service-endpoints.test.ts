@@ -19,7 +19,8 @@ describe('Service endpoints follow the ready pods', () => {
       ipPrefix: '127.30.0',
       apiservers: 1,
       controllerManagers: 1,
-      controllerManagerArgs: ['--node-monitor-grace-period', '2s', '--pod-eviction-timeout', '4s', '--load-balancer-pool', '127.30.50.1-127.30.50.3'],
+      // A grace period of 20 lease renewals (every 300 ms): late renewals on a starved machine do not make a node NotReady.
+      controllerManagerArgs: ['--node-monitor-grace-period', '6s', '--pod-eviction-timeout', '6s', '--load-balancer-pool', '127.30.50.1-127.30.50.3'],
     });
     client = cp.client();
     for (let i = 1; i <= 3; i++) {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planEtcdCluster } from '@kemu/etcd';
-import { killRecordedPodProcesses, NODE_AGENT_V8_FLAGS } from '@kemu/node-agent';
+import { NODE_AGENT_V8_FLAGS, signalRecordedPodProcesses } from '@kemu/node-agent';
 import { addressInUseFromLog, busyMessage, firstBusyAddress, tcpListen, type ListenAddress } from './lifecycle/port-check.js';
 import { controllerManagerProfileArgs, nodeAgentProfileArgs, PROFILE_TIMINGS } from './lifecycle/profiles.js';
 import { PROFILES, savePlan, type ClusterPlan, type ProfileName } from './plan.js';
@@ -137,6 +137,8 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
           '--apiserver', apiserverAddrs,
           '--token-file', join(stateDir, 'controller-manager.token'),
           '--ops-addr', hostPort(cm.opsUrl),
+          // The election Lease then names the process that holds it (kemu status, kemu chaos).
+          '--leader-elect-identity', cm.name,
           '--load-balancer-pool', cluster.loadBalancerPool,
           ...controllerManagerProfileArgs(profile),
         ],
@@ -272,7 +274,7 @@ export async function down(stateDir: string, onProgress?: (line: string) => void
   const nodesDir = join(dir, 'nodes');
   if (existsSync(nodesDir)) {
     for (const node of readdirSync(nodesDir)) {
-      const n = killRecordedPodProcesses(join(nodesDir, node));
+      const n = signalRecordedPodProcesses(join(nodesDir, node), 'SIGKILL');
       if (n > 0) onProgress?.(`${node}: killed ${n} pod process${n === 1 ? '' : 'es'} its agent left behind`);
     }
   }

@@ -2,6 +2,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import { hexId } from '@kemu/etcd';
 import { grpcMessage } from './lifecycle/grpc-message.js';
+import { formatTable } from './table.js';
 
 export interface MemberStatus {
   endpoint: string;
@@ -15,32 +16,66 @@ export interface MemberStatus {
   error?: string;
 }
 
-/** Maintenance.Status of every endpoint (unreachable ones reported, not thrown). */
+/**
+ * Maintenance.Status of etcd members over one long-lived channel per endpoint, so that
+ * polling several times a second (kemu chaos) costs no connection setup and a restarted
+ * member is reached again within a second.
+ */
+export class EtcdStatusClient {
+  private readonly clients: Map<string, etcdserverpb.MaintenanceClient>;
+
+  constructor(readonly endpoints: readonly string[]) {
+    this.clients = new Map(
+      endpoints.map((e) => [
+        e,
+        new etcdserverpb.MaintenanceClient(e, credentials.createInsecure(), {
+          'grpc.initial_reconnect_backoff_ms': 100,
+          'grpc.max_reconnect_backoff_ms': 1_000,
+        }),
+      ]),
+    );
+  }
+
+  /** Never rejects: an unreachable member is reported in `error`. */
+  async status(endpoint: string, timeoutMs: number): Promise<MemberStatus> {
+    const client = this.clients.get(endpoint);
+    if (!client) return { endpoint, error: 'not one of the endpoints asked' };
+    try {
+      const s = await new Promise<etcdserverpb.StatusResponse>((resolve, reject) =>
+        client.status({}, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+      return {
+        endpoint,
+        id: hexId(s.header?.memberId ?? 0n),
+        leader: s.leader !== 0n && s.leader === s.header?.memberId,
+        term: s.raftTerm,
+        raftIndex: s.raftIndex,
+        appliedIndex: s.raftAppliedIndex,
+        revision: s.header?.revision ?? 0n,
+        dbSize: s.dbSize,
+      };
+    } catch (err) {
+      return { endpoint, error: grpcMessage(err, timeoutMs) };
+    }
+  }
+
+  all(timeoutMs: number): Promise<MemberStatus[]> {
+    return Promise.all(this.endpoints.map((e) => this.status(e, timeoutMs)));
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+  }
+}
+
+/** Maintenance.Status of every endpoint once (unreachable ones reported, not thrown). */
 export async function etcdStatus(endpoints: string[], timeoutMs = 2000): Promise<MemberStatus[]> {
-  return Promise.all(
-    endpoints.map(async (endpoint): Promise<MemberStatus> => {
-      const client = new etcdserverpb.MaintenanceClient(endpoint, credentials.createInsecure());
-      try {
-        const s = await new Promise<etcdserverpb.StatusResponse>((resolve, reject) =>
-          client.status({}, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
-        );
-        return {
-          endpoint,
-          id: hexId(s.header?.memberId ?? 0n),
-          leader: s.leader !== 0n && s.leader === s.header?.memberId,
-          term: s.raftTerm,
-          raftIndex: s.raftIndex,
-          appliedIndex: s.raftAppliedIndex,
-          revision: s.header?.revision ?? 0n,
-          dbSize: s.dbSize,
-        };
-      } catch (err) {
-        return { endpoint, error: grpcMessage(err) };
-      } finally {
-        client.close();
-      }
-    }),
-  );
+  const client = new EtcdStatusClient(endpoints);
+  try {
+    return await client.all(timeoutMs);
+  } finally {
+    client.close();
+  }
 }
 
 /** A table in the spirit of `etcdctl endpoint status -w table`. */
@@ -57,7 +92,7 @@ export function formatStatus(rows: MemberStatus[]): string {
     r.dbSize !== undefined ? `${r.dbSize} B` : '-',
     r.error ?? '',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), ...cells.map(line)].join('\n');
+  return formatTable(header, cells)
+    .map((l) => l.trimEnd())
+    .join('\n');
 }

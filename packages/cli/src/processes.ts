@@ -102,21 +102,25 @@ export function logTail(file: string, bytes: number, from = 0): string {
   }
 }
 
-export async function waitReady(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+/**
+ * Waits until `${opsUrl}/readyz` answers 200, for at most `timeoutMs`; rejects early when
+ * `alive()` says the process is gone. The error names the last failing checks.
+ */
+export async function waitReady(opsUrl: string, timeoutMs: number, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  let last = 'no answer yet';
   while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`process exited before it became ready (${url})`);
+    if (!alive()) throw new Error(`the process exited before it became ready (${opsUrl}/readyz)`);
     try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${opsUrl}/readyz?verbose`, { signal: AbortSignal.timeout(1_000) });
       if (res.ok) return;
-      last = (await res.text()).trim().split('\n').filter((l) => l.startsWith('[-]')).join('; ');
+      last = (await res.text()).trim().split('\n').filter((l) => l.startsWith('[-]')).join('; ') || `HTTP ${res.status}`;
     } catch (err) {
       last = (err as Error).message;
     }
     await sleep(100);
   }
-  throw new Error(`not ready after ${timeoutMs} ms: ${last}`);
+  throw new Error(`not ready after ${timeoutMs / 1_000} s: ${last}`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

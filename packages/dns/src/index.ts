@@ -3,5 +3,8 @@ export { dnsOptions, loadDnsConfig, resolveDnsConfig, corefileFromFlags, type Dn
 export { parseCorefile } from './corefile/parse.js';
 export { ClusterRecords, SCHEMA_VERSION } from './plugins/kubernetes/records.js';
 export { parseQuery, Query, ParseError, readName, skipRecord } from './wire/parse.js';
-export { Type, Rcode, Class } from './wire/constants.js';
+export { Type, Rcode, Class, typeName, rcodeName, parseTypeName } from './wire/constants.js';
+export { decodeMessage, DecodeError, type DnsMessage, type DnsRecord } from './wire/decode.js';
+export { NameError } from './wire/names.js';
+export { tcpExchange } from './tcp-exchange.js';
 export { encodeQuery, type QueryOptions } from './wire/query.js';

@@ -1,5 +1,4 @@
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { writeBoltDb, appendSha256Trailer, type BoltBucketInput } from './bbolt/index.js';
+import { writeBoltDb, appendSha256Trailer, encodeLease, type BoltBucketInput } from './bbolt/index.js';
 import { revisionBytes } from './mvcc/codec.js';
 import type { EtcdStateMachine } from './state-machine.js';
 
@@ -7,11 +6,6 @@ function u64(n: number | bigint): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt(n));
   return b;
-}
-
-/** leasepb.Lease {ID = 1, TTL = 2, RemainingTTL = 3}. */
-function encodeLease(id: bigint, ttl: number): Buffer {
-  return Buffer.from(new BinaryWriter().uint32(8).int64(id).uint32(16).int64(ttl).finish());
 }
 
 /**

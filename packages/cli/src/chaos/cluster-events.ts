@@ -113,12 +113,12 @@ function endpointsOf(eps: readonly discovery.Endpoint[]): Map<string, EndpointSt
   return m;
 }
 
-/** Leader-election Lease holder changes; `nameOf` turns a holder identity into a process name where it can. */
-export function leaseChanges(old: Lease | undefined, cur: Lease | undefined, at: number, nameOf: (holder: string) => string): TimelineEvent[] {
+/** Leader-election Lease holder changes (kemu up's controller-managers hold it under their process names). */
+export function leaseChanges(old: Lease | undefined, cur: Lease | undefined, at: number): TimelineEvent[] {
   const was = old?.spec?.holderIdentity ?? '';
   const now = cur?.spec?.holderIdentity ?? '';
   if (was === now) return [];
-  const who = (h: string): string => (h ? nameOf(h) : 'nobody');
+  const who = (h: string): string => h || 'nobody';
   const lease = `${cur?.metadata?.namespace ?? old?.metadata?.namespace ?? ''}/${cur?.metadata?.name ?? old?.metadata?.name ?? ''}`;
   const transitions = cur?.spec?.leaseTransitions;
   return [

@@ -17,8 +17,6 @@ export interface ClusterWatchOptions {
   service: string;
   /** Label selector of the target Service's pods. */
   podSelector: string;
-  /** A Lease holder identity as a process name, where it can be told. */
-  holderName: (holder: string) => string;
   etcdPollMs?: number;
   clock?: () => number;
 }
@@ -65,9 +63,9 @@ export class ClusterWatch {
     });
     const isCmLease = (name: string | undefined): boolean => name === CM_LEASE.name;
     this.leases = new Informer(o.client, 'leases', { namespace: CM_LEASE.namespace }).on({
-      add: (l) => isCmLease(l.metadata?.name) && record(leaseChanges(undefined, l, now(), o.holderName)),
-      update: (a, b) => isCmLease(b.metadata?.name) && record(leaseChanges(a, b, now(), o.holderName)),
-      delete: (l) => isCmLease(l.metadata?.name) && record(leaseChanges(l, undefined, now(), o.holderName)),
+      add: (l) => isCmLease(l.metadata?.name) && record(leaseChanges(undefined, l, now())),
+      update: (a, b) => isCmLease(b.metadata?.name) && record(leaseChanges(a, b, now())),
+      delete: (l) => isCmLease(l.metadata?.name) && record(leaseChanges(l, undefined, now())),
     });
   }
 

@@ -1,8 +1,6 @@
-// Maintenance.Status of each etcd member over one long-lived channel per member, so that
-// polling several times a second costs no connection setup and a restarted member is
-// reached again within a second.
-import { credentials, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import { etcdserverpb } from '@kemu/api';
+// The etcd members as kemu chaos watches them: each member's Maintenance.Status by name,
+// polled over EtcdStatusClient's long-lived channels.
+import { EtcdStatusClient } from '../etcd-status.js';
 import type { EtcdMemberView } from './targets.js';
 
 export interface EtcdMember {
@@ -12,33 +10,17 @@ export interface EtcdMember {
 }
 
 export class EtcdMembers {
-  private readonly clients: Map<string, etcdserverpb.MaintenanceClient>;
+  private readonly client: EtcdStatusClient;
 
   constructor(readonly members: readonly EtcdMember[]) {
-    this.clients = new Map(
-      members.map((m) => [
-        m.name,
-        new etcdserverpb.MaintenanceClient(m.endpoint, credentials.createInsecure(), {
-          'grpc.initial_reconnect_backoff_ms': 100,
-          'grpc.max_reconnect_backoff_ms': 1_000,
-        }),
-      ]),
-    );
+    this.client = new EtcdStatusClient(members.map((m) => m.endpoint));
   }
 
   /** Never rejects: an unreachable member is reported as such. */
   async status(member: EtcdMember, timeoutMs = 1_000): Promise<EtcdMemberView> {
-    const client = this.clients.get(member.name);
-    if (!client) return { name: member.name, endpoint: member.endpoint, reachable: false, leader: false, error: 'unknown member' };
-    try {
-      const s = await new Promise<etcdserverpb.StatusResponse>((resolve, reject) =>
-        client.status({}, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
-      );
-      const self = s.header?.memberId ?? 0n;
-      return { name: member.name, endpoint: member.endpoint, reachable: true, leader: s.leader !== 0n && s.leader === self, term: Number(s.raftTerm) };
-    } catch (err) {
-      return { name: member.name, endpoint: member.endpoint, reachable: false, leader: false, error: statusError(err as { code?: number; details?: string; message?: string }, timeoutMs) };
-    }
+    const s = await this.client.status(member.endpoint, timeoutMs);
+    if (s.error !== undefined) return { name: member.name, endpoint: member.endpoint, reachable: false, leader: false, error: s.error };
+    return { name: member.name, endpoint: member.endpoint, reachable: true, leader: s.leader ?? false, term: Number(s.term ?? 0n) };
   }
 
   all(timeoutMs = 1_000): Promise<EtcdMemberView[]> {
@@ -46,14 +28,6 @@ export class EtcdMembers {
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
+    this.client.close();
   }
-}
-
-/** A failed Status call in a few words: "no answer within 1 s", "connect ECONNREFUSED 127.0.1.1:2379". */
-export function statusError(e: { code?: number; details?: string; message?: string }, timeoutMs: number): string {
-  if (e.code === GrpcStatus.DEADLINE_EXCEEDED) return `no answer within ${timeoutMs / 1_000} s`;
-  const text = (e.details || e.message || 'unreachable').replace(/\s*Resolution note:.*$/s, '');
-  const errno = /connect (E[A-Z]+ \S+?)\.?$/.exec(text);
-  return errno ? `connect ${errno[1]}` : text;
 }

@@ -6,11 +6,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readProcesses, startProcess, writeProcesses } from '../processes.js';
+import { readProcesses, startProcess, waitReady, writeProcesses } from '../processes.js';
 import { FaultError, perform } from './fault-driver.js';
 import { LocalFaultDriver } from './local-fault-driver.js';
-import { procStat, procState, type ProcState } from './proc-state.js';
-import { waitUntilReady } from './ready.js';
+import { procStat } from '@kemu/node-agent';
+import { procState, type ProcState } from './proc-state.js';
 
 const HOST = '127.65.250.1';
 
@@ -50,7 +50,7 @@ async function fakeCluster(): Promise<{ dir: string; podPid: number; pids: () =>
   const agent = startProcess(dir, { name: 'node-9', command: process.execPath, args: ['-e', script], opsUrl: `http://${HOST}:${port}` });
   const other = startProcess(dir, { name: 'dns-9', command: 'sleep', args: ['60'], opsUrl: `http://${HOST}:1` });
   writeProcesses(dir, [other, agent]);
-  await waitUntilReady(agent.opsUrl, 20_000, () => true);
+  await waitReady(agent.opsUrl, 20_000, () => true);
   const pod = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
   const podPid = pod.pid!;
   const podDir = join(dir, 'nodes', 'node-9', 'pods', 'kemu-chaos_p_u1');

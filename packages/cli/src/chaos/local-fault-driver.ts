@@ -2,12 +2,10 @@
 // <state-dir>/processes.json by `kemu up`, and a fault is a signal.
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killRecordedPodProcesses } from '@kemu/node-agent';
-import { isAlive, readProcesses, startProcess, writeProcesses, type ProcessRecord } from '../processes.js';
+import { signalRecordedPodProcesses } from '@kemu/node-agent';
+import { isAlive, readProcesses, startProcess, waitReady, writeProcesses, type ProcessRecord } from '../processes.js';
 import { FaultError, type FaultAction, type FaultDriver, type FaultOutcome } from './fault-driver.js';
-import { livePodProcesses, signalPodProcesses } from './node-pods.js';
 import { procState } from './proc-state.js';
-import { waitUntilReady } from './ready.js';
 
 export interface LocalFaultDriverOptions {
   stateDir: string;
@@ -22,7 +20,7 @@ const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 
 /**
  * Signals for processes, and for a node agent the same signal for every pod process it
  * started: a node is a machine, and its pods live and die with it. `kemu down` still finds
- * pods whose agent was killed (killRecordedPodProcesses), so nothing is left behind.
+ * pods whose agent was killed (signalRecordedPodProcesses), so nothing is left behind.
  */
 export class LocalFaultDriver implements FaultDriver {
   readonly description = 'local processes (signals)';
@@ -45,7 +43,7 @@ export class LocalFaultDriver implements FaultDriver {
     const was = procState(rec.pid);
     const live = was === 'running' || was === 'stopped';
     if (live) process.kill(rec.pid, 'SIGKILL');
-    const pods = this.nodes.has(target) ? killRecordedPodProcesses(this.nodeRoot(target)) : 0;
+    const pods = this.nodes.has(target) ? signalRecordedPodProcesses(this.nodeRoot(target), 'SIGKILL') : 0;
     await this.waitGone(rec.pid);
     const what = live ? `SIGKILL ${target} (pid ${rec.pid})` : `${target} (pid ${rec.pid}) was not running`;
     return this.outcome('kill', target, this.nodes.has(target) ? `${what}; SIGKILL ${plural(pods, 'pod process')} of the node` : what);
@@ -71,7 +69,7 @@ export class LocalFaultDriver implements FaultDriver {
       readProcesses(this.stateDir).map((r) => (r.name === target ? rec : r)),
     );
     try {
-      await waitUntilReady(rec.opsUrl, this.readyTimeoutMs, () => isAlive(rec.pid));
+      await waitReady(rec.opsUrl, this.readyTimeoutMs, () => isAlive(rec.pid));
     } catch (err) {
       throw new FaultError(`${target} restarted (pid ${rec.pid}) but did not become ready: ${(err as Error).message} (log: ${rec.logFile})`, { cause: err });
     }
@@ -96,10 +94,9 @@ export class LocalFaultDriver implements FaultDriver {
     const rec = this.record(target);
     const state = procState(rec.pid);
     if (state === 'gone' || state === 'zombie') throw new FaultError(`${target} (pid ${rec.pid}) is not running`);
-    const pods = this.nodes.has(target) ? livePodProcesses(this.nodeRoot(target)) : [];
     // A frozen machine: the agent first, then its pods; a thawed one: pods first, then the agent.
     if (signal === 'SIGSTOP') process.kill(rec.pid, signal);
-    const n = signalPodProcesses(pods, signal);
+    const n = this.nodes.has(target) ? signalRecordedPodProcesses(this.nodeRoot(target), signal) : 0;
     if (signal === 'SIGCONT') process.kill(rec.pid, signal);
     const what = `${signal} ${target} (pid ${rec.pid})`;
     return this.outcome(action, target, this.nodes.has(target) ? `${what} and ${plural(n, 'pod process')} of the node` : what);

@@ -3,7 +3,7 @@
 import type { ScenarioName } from './scenarios.js';
 import type { ChartInput } from './svg-chart.js';
 import { formatRel, mergeTimelines, type EventKind, type EventSource, type TimelineEvent } from './timeline.js';
-import { aggregateSeconds, relSecond, summarizeTraffic, type ClientSecond, type Counts } from './traffic.js';
+import { aggregateSeconds, relSecond, summarizeTraffic, type ClientSecond, type TrafficSummary } from './traffic.js';
 import { summarizeWrites, writeSeconds, type WriteAttempt, type WriteSummary } from './writes.js';
 
 /** A fault or heal action the run made. */
@@ -60,14 +60,8 @@ export interface ChaosReport {
   service: ReportInput['service'];
   clients: ReportInput['clients'];
   faults: Array<{ atS: number; at: string; phase: 'fault' | 'heal'; action: string; target: string; detail: string }>;
-  requests: {
+  requests: TrafficSummary & {
     seconds: Array<{ t: string; rel: number; ok: number; failed: number; errors: Record<string, number>; reports: number }>;
-    total: Counts;
-    afterFault: Counts;
-    errors: Record<string, number>;
-    firstFailureS: number | null;
-    recoveryS: number | null;
-    failingSeconds: number;
   };
   writes: WriteSummary & { target: string; intervalMs: number; seconds: Array<{ t: string; rel: number; ok: number; failed: number }> };
   etcd: {

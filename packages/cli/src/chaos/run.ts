@@ -53,8 +53,6 @@ export interface ChaosEnvironment {
   faults: FaultDriver;
   lookup: TargetLookup;
   etcd: EtcdMembers;
-  /** A Lease holder identity as a process name, where it can be told. */
-  holderName: (holder: string) => string;
   /** A pod container's log as written so far (undefined: not found). */
   podLog: (pod: Pod, container: string) => Promise<string | undefined>;
   progress: (line: string) => void;
@@ -143,7 +141,7 @@ class ChaosRun {
     private readonly env: ChaosEnvironment,
   ) {
     this.notes = [...(env.notes ?? [])];
-    this.watch = new ClusterWatch({ client: env.client, etcd: env.etcd, namespace: CHAOS_NAMESPACE, service: TARGET_NAME, podSelector: TARGET_SELECTOR, holderName: env.holderName });
+    this.watch = new ClusterWatch({ client: env.client, etcd: env.etcd, namespace: CHAOS_NAMESPACE, service: TARGET_NAME, podSelector: TARGET_SELECTOR });
     this.probe = new WriteProbe({ client: env.writeClient, namespace: CHAOS_NAMESPACE, lease: WRITE_PROBE_LEASE, intervalMs: o.writeIntervalMs });
   }
 

@@ -1,7 +1,6 @@
 import type { KubeClient } from '@kemu/api';
 import type { EtcdMembers } from './etcd-members.js';
-import { lastStart } from './controller-manager-log.js';
-import { processOfHolder, type EtcdMemberView, type TargetLookup } from './targets.js';
+import type { EtcdMemberView, TargetLookup } from './targets.js';
 
 /** The controller-managers' leader-election Lease (their default --leader-elect-resource-*). */
 export const CM_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
@@ -9,30 +8,19 @@ export const CM_LEASE = { namespace: 'kube-system', name: 'kube-controller-manag
 export interface ClusterTargetLookupOptions {
   etcd: EtcdMembers;
   client: KubeClient;
-  controllerManagers: ReadonlyArray<{ name: string; opsUrl: string }>;
-  /** A process's log so far (where it logged its leader-election identity), if readable. */
-  logOf: (name: string) => string | undefined;
+  /** Started with --leader-elect-identity set to their name, so the Lease holder is one of these. */
+  controllerManagers: ReadonlyArray<{ name: string }>;
 }
 
 /**
  * Resolves the aliases against a running cluster: the etcd leader from the members' own
- * status, the active controller-manager from the Lease holder, mapped to a process by the
- * identity each one logged at start (or, failing that, by the replica whose /metrics says
- * it leads).
+ * status, the active controller-manager from the holder of the election Lease.
  */
 export class ClusterTargetLookup implements TargetLookup {
   constructor(private readonly o: ClusterTargetLookupOptions) {}
 
   etcdMembers(): Promise<EtcdMemberView[]> {
     return this.o.etcd.all();
-  }
-
-  identities(): Array<{ name: string; identity?: string }> {
-    return this.o.controllerManagers.map((cm) => {
-      const log = this.o.logOf(cm.name);
-      const identity = log === undefined ? undefined : lastStart(log)?.identity;
-      return identity === undefined ? { name: cm.name } : { name: cm.name, identity };
-    });
   }
 
   async activeControllerManager(): Promise<{ name: string } | { error: string }> {
@@ -44,21 +32,7 @@ export class ClusterTargetLookup implements TargetLookup {
       return { error: `cannot read Lease ${CM_LEASE.namespace}/${CM_LEASE.name}: ${(err as Error).message}` };
     }
     if (holder === undefined) return { error: `Lease ${CM_LEASE.namespace}/${CM_LEASE.name} has no holder (an election is under way)` };
-    const name = processOfHolder(holder, this.identities()) ?? (await this.leaderByMetrics());
-    return name === undefined ? { error: `Lease holder "${holder}" is none of ${this.o.controllerManagers.map((c) => c.name).join(', ')}` } : { name };
-  }
-
-  /** The replica whose leader_election_master_status is 1. */
-  private async leaderByMetrics(): Promise<string | undefined> {
-    for (const cm of this.o.controllerManagers) {
-      try {
-        const res = await fetch(`${cm.opsUrl}/metrics`, { signal: AbortSignal.timeout(1_000) });
-        const text = await res.text();
-        if (/^leader_election_master_status\{[^}]*\} 1$/m.test(text)) return cm.name;
-      } catch {
-        // Unreachable: not the leader we can name.
-      }
-    }
-    return undefined;
+    const names = this.o.controllerManagers.map((c) => c.name);
+    return names.includes(holder) ? { name: holder } : { error: `Lease holder "${holder}" is none of ${names.join(', ')}` };
   }
 }

@@ -1,20 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdLeader, processOfHolder, resolveTarget, TargetError, type EtcdMemberView, type TargetLookup } from './targets.js';
+import { etcdLeader, resolveTarget, TargetError, type EtcdMemberView, type TargetLookup } from './targets.js';
 
 const m = (name: string, o: Partial<EtcdMemberView>): EtcdMemberView => ({ name, endpoint: `${name}:2379`, reachable: true, leader: false, term: 1, ...o });
 
 test('the etcd leader: a reachable member that says so; the higher term wins over a stale one', () => {
   assert.equal(etcdLeader([m('etcd-0', {}), m('etcd-1', { leader: true, term: 4 }), m('etcd-2', { leader: true, term: 3 })])?.name, 'etcd-1');
   assert.equal(etcdLeader([m('etcd-0', { leader: true, reachable: false }), m('etcd-1', {})]), undefined);
-});
-
-test('a Lease holder named by logged identity, or by an identity made from the process name', () => {
-  const cms = [{ name: 'controller-manager-0', identity: 'vm_aaa' }, { name: 'controller-manager-1' }];
-  assert.equal(processOfHolder('vm_aaa', cms), 'controller-manager-0');
-  assert.equal(processOfHolder('controller-manager-1', cms), 'controller-manager-1');
-  assert.equal(processOfHolder('controller-manager-1_5f3e', cms), 'controller-manager-1');
-  assert.equal(processOfHolder('vm_zzz', cms), undefined);
 });
 
 const lookup = (members: EtcdMemberView[], cm: { name: string } | { error: string }): TargetLookup => ({

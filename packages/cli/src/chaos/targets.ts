@@ -29,17 +29,6 @@ export function etcdLeader(members: readonly EtcdMemberView[]): EtcdMemberView |
   return best;
 }
 
-/**
- * Which process holds a leader-election Lease: the one whose logged identity is the holder,
- * or one named like the holder (an identity set to the process name, or name_suffix).
- */
-export function processOfHolder(holder: string, candidates: ReadonlyArray<{ name: string; identity?: string }>): string | undefined {
-  return (
-    candidates.find((c) => c.identity === holder)?.name ??
-    candidates.find((c) => holder === c.name || holder.startsWith(`${c.name}_`))?.name
-  );
-}
-
 /** What resolving an alias needs to know about the cluster right now. */
 export interface TargetLookup {
   etcdMembers(): Promise<EtcdMemberView[]>;

@@ -5,7 +5,6 @@ import { Argument, Option, type Command } from 'commander';
 import { isApiError, KubeClient, type Pod } from '@kemu/api';
 import { ConfigError, parseDuration } from '@kemu/common';
 import { ChaosRunError, runChaos, type ChaosRunOptions } from '../chaos/run.js';
-import { lastStart } from '../chaos/controller-manager-log.js';
 import { EtcdMembers } from '../chaos/etcd-members.js';
 import { FaultError, type FaultAction } from '../chaos/fault-driver.js';
 import { LocalFaultDriver } from '../chaos/local-fault-driver.js';
@@ -14,10 +13,10 @@ import { chartOf, formatReport, type ChaosReport } from '../chaos/report.js';
 import { SCENARIO_NAMES, SCENARIOS, ScenarioError, type ScenarioName } from '../chaos/scenarios.js';
 import { renderChart } from '../chaos/svg-chart.js';
 import { ClusterTargetLookup } from '../chaos/target-lookup.js';
-import { isTargetAlias, processOfHolder, resolveTarget, TargetError } from '../chaos/targets.js';
+import { isTargetAlias, resolveTarget, TargetError } from '../chaos/targets.js';
+import { PROFILE_TIMINGS } from '../lifecycle/profiles.js';
 import { adminToken, CliError, openContext, type CliContext } from '../context.js';
 import { planOf, type ClusterPlan } from '../plan.js';
-import { readProcesses } from '../processes.js';
 import { say, stateDirOption } from './common.js';
 
 const SIGNAL_COMMANDS: ReadonlyArray<{ action: Exclude<FaultAction, 'partition' | 'unpartition'>; description: string }> = [
@@ -53,18 +52,8 @@ class LocalChaosContext {
     return this.ctx;
   }
 
-  logOf(name: string): string | undefined {
-    const rec = readProcesses(this.stateDir).find((r) => r.name === name);
-    if (!rec) return undefined;
-    try {
-      return readFileSync(rec.logFile, 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
-
   lookup(): ClusterTargetLookup {
-    return new ClusterTargetLookup({ etcd: this.etcd, client: this.api().client, controllerManagers: this.plan.controllerManagers, logOf: (n) => this.logOf(n) });
+    return new ClusterTargetLookup({ etcd: this.etcd, client: this.api().client, controllerManagers: this.plan.controllerManagers });
   }
 
   /** <state-dir>/nodes/<node>/pods/<ns>_<name>_<uid>/<container>.log (the node agent's layout). */
@@ -220,14 +209,12 @@ export function registerChaosCommands(program: Command): void {
         const ctx = local.api();
         const token = adminToken(local.stateDir) ?? '';
         writeClient = new KubeClient({ endpoints: ctx.servers, token, timeoutMs: 2_000 });
-        const lookup = local.lookup();
         const { report, clientLogs } = await runChaos(opts, {
           client: ctx.client,
           writeClient,
           faults: local.faults,
-          lookup,
+          lookup: local.lookup(),
           etcd: local.etcd,
-          holderName: (h) => processOfHolder(h, lookup.identities()) ?? h,
           podLog: (pod, container) => local.podLog(pod, container),
           progress: (line) => say(`[chaos] ${line}`),
           notes: [...lifecycleNotes(local, scenario, opts.durationMs), ...localModeNotes(scenario)],
@@ -244,16 +231,16 @@ export function registerChaosCommands(program: Command): void {
     });
 }
 
-/** The node lifecycle timings the active controller-manager runs with, and what they mean for this run. */
+/** The node lifecycle timings of the cluster's profile, and what they mean for this run. */
 function lifecycleNotes(local: LocalChaosContext, scenario: ScenarioName, durationMs: number): string[] {
-  const starts = local.plan.controllerManagers.map((cm) => lastStart(local.logOf(cm.name) ?? '')).filter((s) => s?.gracePeriodMs !== undefined);
-  const s = starts[0];
-  if (!s?.gracePeriodMs) return [];
+  const profile = local.plan.profile ?? 'default';
+  const cm = PROFILE_TIMINGS[profile].controllerManager;
+  const gracePeriodMs = parseDuration(cm.nodeMonitorGracePeriod, 'node-monitor-grace-period');
   const notes = [
-    `cluster profile ${local.plan.profile ?? 'default'}: the controller-manager marks a silent node NotReady after ${s.gracePeriodMs / 1_000} s ` +
-      `and evicts its pods ${(s.evictionTimeoutMs ?? 0) / 1_000} s later`,
+    `cluster profile ${profile}: the controller-manager marks a silent node NotReady after ${gracePeriodMs / 1_000} s ` +
+      `and evicts its pods ${parseDuration(cm.podEvictionTimeout, 'pod-eviction-timeout') / 1_000} s later`,
   ];
-  if ((scenario === 'node-kill' || scenario === 'zone-loss') && durationMs < s.gracePeriodMs) {
+  if ((scenario === 'node-kill' || scenario === 'zone-loss') && durationMs < gracePeriodMs) {
     notes.push(`--duration ${durationMs / 1_000} s is shorter than the grace period: the node may be healed before it is marked NotReady`);
   }
   return notes;

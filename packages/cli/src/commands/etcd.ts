@@ -2,13 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command } from 'commander';
+import { BoltFormatError, KvDecodeError, readSnapshotKeyspace, SnapshotHashError } from '@kemu/etcd';
 import { CliError } from '../context.js';
 import { etcdStatus, formatStatus } from '../etcd-status.js';
 import { pickMember, saveSnapshot, SnapshotError } from '../lifecycle/etcd-snapshot.js';
-import { SnapshotFileError } from '../lifecycle/bbolt-read.js';
-import { readKeyspace } from '../lifecycle/snapshot-keyspace.js';
 import { restoreSnapshot } from '../lifecycle/snapshot-restore.js';
-import { formatTable } from '../lifecycle/table.js';
+import { formatTable } from '../table.js';
 import { loadPlan } from '../plan.js';
 import { say, stateDirOption } from './common.js';
 
@@ -21,7 +20,8 @@ function endpointsOf(o: { endpoints?: string; stateDir: string }): string[] {
 }
 
 const snapshotFailure = (err: unknown): never => {
-  if (err instanceof SnapshotError || err instanceof SnapshotFileError) throw new CliError(`kemu etcd snapshot: ${err.message}`, 1, { cause: err });
+  const unreadable = err instanceof BoltFormatError || err instanceof SnapshotHashError || err instanceof KvDecodeError;
+  if (err instanceof SnapshotError || unreadable) throw new CliError(`kemu etcd snapshot: ${err.message}`, 1, { cause: err });
   throw err;
 };
 
@@ -119,8 +119,8 @@ export function registerEtcdCommands(program: Command): void {
         throw new CliError(`kemu etcd snapshot status: cannot read ${file}: ${(err as Error).message}`, 1, { cause: err });
       }
       try {
-        const ks = readKeyspace(bytes);
-        say(formatTable(['REVISION', 'KEYS', 'LEASES', 'DB SIZE', 'SHA256'], [[String(ks.revision), String(ks.keys.length), String(ks.leases.length), `${ks.size} B`, ks.hashed ? 'ok' : 'none']]));
+        const ks = readSnapshotKeyspace(bytes);
+        say(formatTable(['REVISION', 'KEYS', 'LEASES', 'DB SIZE', 'SHA256'], [[String(ks.revision), String(ks.keys.length), String(ks.leases.length), `${ks.size} B`, ks.hashed ? 'ok' : 'none']]).join('\n'));
       } catch (err) {
         snapshotFailure(err);
       }

@@ -4,8 +4,8 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError } from '../context.js';
-import { parseType, reverseName, RR_TYPES } from '../lifecycle/dns-message.js';
-import { exchange, formatExchange, formatSearch, keepSearching, POD_SEARCH, searchCandidates, searchOutcome, type Exchange } from '../lifecycle/dns-query.js';
+import { parseTypeName, Type } from '@kemu/dns';
+import { exchange, reverseName, formatExchange, formatSearch, keepSearching, POD_SEARCH, searchCandidates, searchOutcome, type Exchange } from '../lifecycle/dns-query.js';
 import { exitCodeOf, nodeEnv, SOURCE_AWARE_TOOLS, withSourceAddress } from '../lifecycle/exec-args.js';
 import { loadPlan, type ClusterPlan } from '../plan.js';
 import { say, stateDirOption } from './common.js';
@@ -24,13 +24,16 @@ function serverOf(o: { server?: string; stateDir: string }): { host: string; por
   return { host: m[1]!, port, label: `${m[1]!}#${port}` };
 }
 
+/** What a user asks for (zone transfers and OPT are not questions `dns query` sends). */
+const QUERY_TYPES = Object.keys(Type).filter((t) => !['OPT', 'IXFR', 'AXFR'].includes(t));
+
 function registerDns(program: Command): void {
   const dns = program.command('dns').description('ask the cluster DNS');
   dns
     .command('query')
     .description('resolve NAME with the cluster DNS as a pod in namespace default would, and print the reply like dig')
     .argument('<name>', 'a Service name (hello), hello.default, a full name, or an IP address for PTR')
-    .argument('[type]', `record type: ${Object.keys(RR_TYPES).filter((t) => t !== 'OPT').join(', ')} or TYPEnnn`, 'A')
+    .argument('[type]', `record type: ${QUERY_TYPES.join(', ')} or TYPEnnn`, 'A')
     .option('--no-search', 'ask NAME as given (as dig does), without the pod search path')
     .addOption(new Option('--server <host[:port]>', "DNS server to ask (default: the cluster's dns from --state-dir)"))
     .addOption(stateDirOption())
@@ -56,10 +59,10 @@ function registerDns(program: Command): void {
       ].join('\n'),
     )
     .action(async (nameIn: string, typeIn: string, o: { search: boolean; server?: string; stateDir: string }, cmd: Command) => {
-      const type = parseType(typeIn);
-      if (type === undefined) cmd.error(`error: unknown record type "${typeIn}" (known: ${Object.keys(RR_TYPES).join(', ')}, TYPEnnn)`);
+      const type = parseTypeName(typeIn);
+      if (type === undefined) cmd.error(`error: unknown record type "${typeIn}" (known: ${QUERY_TYPES.join(', ')}, TYPEnnn)`);
       const server = serverOf(o);
-      const reversed = type === RR_TYPES.PTR ? reverseName(nameIn) : undefined;
+      const reversed = type === Type.PTR ? reverseName(nameIn) : undefined;
       const names = reversed ? [reversed] : o.search ? searchCandidates(nameIn) : [nameIn.endsWith('.') ? nameIn : `${nameIn}.`];
       const tried: Exchange[] = [];
       for (const name of names) {

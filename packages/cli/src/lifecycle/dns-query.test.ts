@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
-import { decodeMessage, type DnsMessage } from './dns-message.js';
-import { exchange, formatExchange, keepSearching, searchCandidates, searchOutcome, type Exchange } from './dns-query.js';
+import { decodeMessage, type DnsMessage } from '@kemu/dns';
+import { exchange, formatExchange, keepSearching, reverseName, searchCandidates, searchOutcome, type Exchange } from './dns-query.js';
 
 test('search candidates follow ndots:5 and the default namespace search path', () => {
   assert.deepEqual(searchCandidates('kubernetes.default'), [
@@ -97,3 +97,9 @@ function answer(query: Buffer, truncated: boolean, ip?: number[]): Buffer {
   const rr = ip ? Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, ...ip]) : Buffer.alloc(0);
   return Buffer.concat([header, question, rr]);
 }
+
+test('reverse names of IPv4 addresses', () => {
+  assert.equal(reverseName('127.62.64.1'), '1.64.62.127.in-addr.arpa.');
+  assert.equal(reverseName('hello'), undefined);
+  assert.equal(reverseName('1.2.3.256'), undefined);
+});

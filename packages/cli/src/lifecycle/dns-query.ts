@@ -1,7 +1,18 @@
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
-import { decodeMessage, encodeQuery, fqdn, rcodeName, typeName, type DnsMessage, type DnsRecord } from './dns-message.js';
+import { decodeMessage, encodeQuery, rcodeName, tcpExchange, typeName, type DnsMessage, type DnsRecord } from '@kemu/dns';
+
+/** A fully qualified name with its final dot ("." for the root). */
+export function fqdn(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
+}
+
+/** The in-addr.arpa name of an IPv4 address (what `dig -x` asks), or undefined. */
+export function reverseName(ip: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!m || m.slice(1).some((o) => Number(o) > 255)) return undefined;
+  return `${m.slice(1).reverse().join('.')}.in-addr.arpa.`;
+}
 
 /** The resolv.conf a pod in namespace `default` gets in a cluster.local cluster. */
 export const POD_SEARCH = ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'] as const;
@@ -53,7 +64,7 @@ export class DnsQueryError extends Error {
 /** One question over UDP (two tries); a truncated reply is asked again over TCP. */
 export async function exchange(server: { host: string; port: number }, name: string, type: number, timeoutMs = 2000): Promise<Exchange> {
   const id = randomInt(0, 0x10000);
-  const query = encodeQuery(id, name, type);
+  const query = encodeQuery(name, { id, type, edns: true });
   const t0 = performance.now();
   let reply: DnsMessage | undefined;
   let lastErr: Error | undefined;
@@ -66,7 +77,7 @@ export async function exchange(server: { host: string; port: number }, name: str
   }
   if (!reply) throw new DnsQueryError(`no reply from ${server.host}:${server.port} over UDP: ${lastErr?.message ?? 'timed out'}`);
   if (!reply.flags.tc) return { name, reply, transport: 'udp', ms: performance.now() - t0 };
-  const full = decodeMessage(await tcp(server, query, timeoutMs));
+  const full = decodeMessage(await tcpExchange(server, query, timeoutMs));
   return { name, reply: full, transport: 'tcp', ms: performance.now() - t0 };
 }
 
@@ -89,28 +100,6 @@ function udp(server: { host: string; port: number }, query: Buffer, id: number, 
     sock.send(query, server.port, server.host, (err) => {
       if (err) finish(err);
     });
-  });
-}
-
-function tcp(server: { host: string; port: number }, query: Buffer, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ host: server.host, port: server.port });
-    let got = Buffer.alloc(0);
-    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`TCP: timed out after ${timeoutMs} ms`)));
-    sock.on('connect', () => {
-      const len = Buffer.alloc(2);
-      len.writeUInt16BE(query.length);
-      sock.write(Buffer.concat([len, query]));
-    });
-    sock.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) {
-        sock.destroy();
-        resolve(got.subarray(2, 2 + got.readUInt16BE(0)));
-      }
-    });
-    sock.on('error', reject);
-    sock.on('close', () => reject(new Error('TCP: connection closed before a whole reply')));
   });
 }
 

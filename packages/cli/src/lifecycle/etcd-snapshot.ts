@@ -1,8 +1,8 @@
 import { createWriteStream, renameSync, readFileSync, rmSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
+import { readSnapshotKeyspace, type SnapshotKeyspace } from '@kemu/etcd';
 import { etcdStatus } from '../etcd-status.js';
-import { readKeyspace, type Keyspace } from './snapshot-keyspace.js';
 
 export class SnapshotError extends Error {
   override readonly name = 'SnapshotError';
@@ -22,7 +22,7 @@ export async function pickMember(endpoints: readonly string[]): Promise<string> 
  * renamed once whole and verified, so a failed save never leaves a file that looks
  * good). Returns what the file holds.
  */
-export async function saveSnapshot(endpoint: string, file: string, timeoutMs = 120_000): Promise<{ bytes: number; keyspace: Keyspace }> {
+export async function saveSnapshot(endpoint: string, file: string, timeoutMs = 120_000): Promise<{ bytes: number; keyspace: SnapshotKeyspace }> {
   const part = `${file}.part`;
   const client = new etcdserverpb.MaintenanceClient(endpoint, credentials.createInsecure());
   try {
@@ -52,9 +52,9 @@ export async function saveSnapshot(endpoint: string, file: string, timeoutMs = 1
         if (!failed) resolve(n);
       });
     });
-    let keyspace: Keyspace;
+    let keyspace: SnapshotKeyspace;
     try {
-      keyspace = readKeyspace(readFileSync(part));
+      keyspace = readSnapshotKeyspace(readFileSync(part));
     } catch (err) {
       throw new SnapshotError(`the snapshot ${endpoint} sent is not readable: ${(err as Error).message}`, { cause: err });
     }
@@ -76,7 +76,7 @@ const MAX_TXN_BYTES = 1024 * 1024;
  * same ids and TTLs, then its keys with their values and leases, oldest change first, in
  * transactions of at most 100 puts and 1 MiB. Revisions are the new cluster's own.
  */
-export async function loadKeyspace(endpoint: string, ks: Keyspace, timeoutMs = 10_000): Promise<{ revision: bigint }> {
+export async function loadKeyspace(endpoint: string, ks: SnapshotKeyspace, timeoutMs = 10_000): Promise<{ revision: bigint }> {
   const kv = new etcdserverpb.KVClient(endpoint, credentials.createInsecure());
   const lease = new etcdserverpb.LeaseClient(endpoint, credentials.createInsecure());
   const call = <Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res?: Res) => void) => unknown, req: Req): Promise<Res> =>
@@ -86,7 +86,7 @@ export async function loadKeyspace(endpoint: string, ks: Keyspace, timeoutMs = 1
   try {
     const granted = new Set<bigint>();
     for (const l of ks.leases) {
-      await call<etcdserverpb.LeaseGrantRequest, etcdserverpb.LeaseGrantResponse>(lease.leaseGrant.bind(lease), { ID: l.id, TTL: l.ttl > 0n ? l.ttl : 1n });
+      await call<etcdserverpb.LeaseGrantRequest, etcdserverpb.LeaseGrantResponse>(lease.leaseGrant.bind(lease), { ID: l.id, TTL: BigInt(Math.max(1, l.ttl)) });
       granted.add(l.id);
     }
     let revision = 0n;

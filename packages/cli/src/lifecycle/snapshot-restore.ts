@@ -2,19 +2,19 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
+import { readSnapshotKeyspace } from '@kemu/etcd';
 import { COMPONENTS, down, up, type Component } from '../cluster.js';
 import { loadPlan } from '../plan.js';
 import { readProcesses, sleep } from '../processes.js';
 import { etcdStatus } from '../etcd-status.js';
 import { loadKeyspace, SnapshotError } from './etcd-snapshot.js';
 import { roster } from './roster.js';
-import { readKeyspace } from './snapshot-keyspace.js';
 
 export interface RestoreResult {
   keys: number;
   leases: number;
   /** The snapshot's revision, and the revision the restored cluster is at. */
-  savedRevision: bigint;
+  savedRevision: number;
   revision: bigint;
   /** Where the members' previous data dirs went. */
   backupDir: string;
@@ -50,7 +50,7 @@ export async function restoreSnapshot(stateDirIn: string, file: string, progress
   }
   let ks;
   try {
-    ks = readKeyspace(bytes);
+    ks = readSnapshotKeyspace(bytes);
   } catch (err) {
     throw new SnapshotError(`${file} is not a usable etcd snapshot: ${(err as Error).message}`, { cause: err });
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Node } from '@kemu/api';
 import { makePlan } from '../plan.js';
 import { formatStatus, statusRows, type ClusterFacts, type ProcessFacts } from './status.js';
-import { formatTable } from './table.js';
+import { formatTable } from '../table.js';
 
 const plan = makePlan({ block: '127.62' });
 
@@ -83,5 +83,5 @@ test('killed, paused and never started processes; no leader; no apiserver', () =
 });
 
 test('tables pad every column to its widest cell', () => {
-  assert.equal(formatTable(['A', 'BB'], [['xyz', '1'], ['q']]), 'A     BB\nxyz   1\nq');
+  assert.equal(formatTable(['A', 'BB'], [['xyz', '1'], ['q']]).join('\n'), 'A     BB\nxyz   1\nq');
 });

@@ -3,7 +3,7 @@ import { assertNever } from '@kemu/common';
 import type { MemberStatus } from '../etcd-status.js';
 import type { ClusterPlan } from '../plan.js';
 import { roster, type ProcessKind } from './roster.js';
-import { formatTable } from './table.js';
+import { formatTable } from '../table.js';
 
 /** What `kemu status` found out about one process's health. */
 export type Health =
@@ -113,7 +113,7 @@ export function statusRows(facts: ClusterFacts): string[][] {
 
 /** The table and the notes under it (lease holder, what could not be asked). */
 export function formatStatus(facts: ClusterFacts): string {
-  const lines = [formatTable(['PROCESS', 'PID', 'HEALTH', 'ROLE'], statusRows(facts))];
+  const lines = [formatTable(['PROCESS', 'PID', 'HEALTH', 'ROLE'], statusRows(facts)).join('\n')];
   const notes: string[] = [];
   if (facts.leaseHolder !== undefined) notes.push(`controller-manager leader election Lease ${CONTROLLER_MANAGER_LEASE}: held by ${facts.leaseHolder || '(nobody)'}`);
   if ('error' in facts.nodes) notes.push(`node Ready conditions unknown: ${facts.nodes.error}`);

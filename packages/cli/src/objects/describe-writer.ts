@@ -1,4 +1,4 @@
-import { formatTable } from './table.js';
+import { formatTable } from '../table.js';
 
 type Line = { kind: 'field'; level: number; key: string; value: string[] } | { kind: 'text'; level: number; text: string };
 

@@ -5,7 +5,7 @@ import { connectionProblem, formatApiError } from './api-errors.js';
 import { tableHeader, tableRow, type TableOptions } from './columns.js';
 import { objectRef, parseTargets, type Target } from './kinds.js';
 import { formatObjects, toJson, toYaml, type OutputFormat } from './output.js';
-import { TableWriter } from './table.js';
+import { TableWriter } from '../table.js';
 import { warn, withSession, type ConnectionFlags, type Session } from './session.js';
 
 export interface GetFlags extends ConnectionFlags {

@@ -24,3 +24,10 @@ export function ipv6Groups(addr: string): number[] | undefined {
 export function expandIPv6(addr: string): string {
   return ipv6Groups(addr)?.map((g) => g.toString(16).padStart(4, '0')).join(':') ?? addr;
 }
+
+/** Sixteen octets as RFC 5952 text (`fd00::1`): the URL standard's IPv6 serializer does exactly this. */
+export function formatIPv6(octets: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(octets.readUInt16BE(i).toString(16));
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+}

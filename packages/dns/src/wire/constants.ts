@@ -38,6 +38,14 @@ const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([k, v]) =
 export const typeName = (t: number): string => TYPE_NAMES.get(t) ?? `TYPE${t}`;
 export const rcodeName = (r: number): string => RCODE_NAMES.get(r) ?? `RCODE${r}`;
 
+/** A type's number from its mnemonic (any case) or RFC 3597's `TYPEnnn`; undefined if neither. */
+export function parseTypeName(s: string): number | undefined {
+  const up = s.toUpperCase();
+  if (Object.hasOwn(Type, up)) return Type[up as keyof typeof Type];
+  const m = /^TYPE(\d{1,5})$/.exec(up);
+  return m && Number(m[1]) < 65536 ? Number(m[1]) : undefined;
+}
+
 /** Header flag bits in the second 16-bit word. */
 export const Flag = { QR: 0x8000, AA: 0x0400, TC: 0x0200, RD: 0x0100, RA: 0x0080, AD: 0x0020, CD: 0x0010 } as const;
 

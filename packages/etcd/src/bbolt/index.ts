@@ -15,6 +15,8 @@ export {
 } from './sha256-trailer.js';
 export { snapshotStatus, type SnapshotStatus } from './snapshot-status.js';
 export { decodeKeyValue, encodeKeyValue, type MvccKeyValue } from './kv-codec.js';
+export { decodeLease, encodeLease, type LeaseRecord } from './lease-codec.js';
+export { readSnapshotKeyspace, type SnapshotKeyspace } from './snapshot-keyspace.js';
 export { decodeRevisionKey, encodeRevisionKey, REVISION_KEY_SIZE, type RevisionKey } from './revision-key.js';
 export { BoltFormatError, BoltNestedBucketError, BoltWriteError, KvDecodeError, SnapshotHashError } from './errors.js';
 export { DEFAULT_PAGE_SIZE } from './layout.js';

@@ -56,6 +56,15 @@ export class PodStateStore {
    * died before its first write) is removed; unreadable ones are reported through `onBad`.
    */
   load(onBad: (dir: string, err: unknown) => void): { dir: string; record: PodRecord }[] {
+    return this.read(onBad, true);
+  }
+
+  /** The readable state files, changing nothing (the agent that owns them may be running). */
+  peek(): { dir: string; record: PodRecord }[] {
+    return this.read(() => undefined, false);
+  }
+
+  private read(onBad: (dir: string, err: unknown) => void, removeEmpty: boolean): { dir: string; record: PodRecord }[] {
     let entries: string[];
     try {
       entries = readdirSync(this.podsDir);
@@ -66,7 +75,7 @@ export class PodStateStore {
     for (const e of entries) {
       const dir = join(this.podsDir, e);
       if (!existsSync(join(dir, STATE_FILE))) {
-        this.remove(dir);
+        if (removeEmpty) this.remove(dir);
         continue;
       }
       try {

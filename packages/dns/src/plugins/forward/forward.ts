@@ -1,9 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { connect } from 'node:net';
 import type { Next, Plugin, Request, Result } from '../../plugin.js';
 import { Flag, Rcode } from '../../wire/constants.js';
 import { answerOf } from '../../wire/message.js';
 import { inZone } from '../kubernetes/records.js';
+import { tcpExchange } from '../../tcp-exchange.js';
 
 export interface Upstream {
   host: string;
@@ -77,7 +77,7 @@ export class ForwardPlugin implements Plugin {
     for (let i = 0; i < this.o.upstreams.length; i++) {
       const upstream = this.o.upstreams[(this.next + i) % this.o.upstreams.length]!;
       let reply = await this.udp(packet, upstream);
-      if (reply && reply.readUInt16BE(2) & Flag.TC) reply = (await this.tcp(packet, upstream)) ?? reply;
+      if (reply && reply.readUInt16BE(2) & Flag.TC) reply = (await tcpExchange(upstream, packet, this.o.timeoutMs).catch(() => undefined)) ?? reply;
       if (reply) {
         this.next = (this.next + i) % this.o.upstreams.length;
         reply.writeUInt16BE(q.id, 0);
@@ -105,30 +105,6 @@ export class ForwardPlugin implements Plugin {
       }, this.o.timeoutMs);
       this.pending.set(id, { upstream, resolve, timer });
       this.socket?.send(out, upstream.port, upstream.host);
-    });
-  }
-
-  private tcp(packet: Buffer, upstream: Upstream): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      const s = connect({ host: upstream.host, port: upstream.port });
-      let buf = Buffer.alloc(0);
-      const finish = (v: Buffer | undefined): void => {
-        s.destroy();
-        resolve(v);
-      };
-      s.setTimeout(this.o.timeoutMs, () => finish(undefined));
-      s.on('error', () => finish(undefined));
-      s.on('connect', () => {
-        const frame = Buffer.allocUnsafe(2 + packet.length);
-        frame.writeUInt16BE(packet.length, 0);
-        packet.copy(frame, 2);
-        s.write(frame);
-      });
-      s.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-      });
-      s.on('end', () => finish(undefined));
     });
   }
 }
