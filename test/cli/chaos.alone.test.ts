@@ -7,23 +7,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { kemuSync, processAlive, type RecordedProcess } from '../harness/index.js';
 
-const KEMU = new URL('./main.js', import.meta.resolve('@kemu/cli')).pathname;
 const BLOCK = '127.63';
-
-function kemu(args: string[], timeoutMs = 120_000): { status: number; out: string } {
-  const r = spawnSync(process.execPath, [KEMU, ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}${r.error ? `\n${r.error.message}` : ''}` };
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `ps -o stat= -p PID`: "" when there is no such process. */
 const psStat = (pid: number): string => spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
@@ -54,13 +40,14 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
   const state = ['--state-dir', dir];
   let profile = 'none (kemu up has no --profile)';
 
-  const processes = (): Array<{ name: string; pid: number }> => JSON.parse(readFileSync(join(dir, 'processes.json'), 'utf8')) as Array<{ name: string; pid: number }>;
-  const pidOf = (name: string): number => processes().find((p) => p.name === name)?.pid ?? -1;
+  const processes = (): Array<RecordedProcess & { name: string }> => JSON.parse(readFileSync(join(dir, 'processes.json'), 'utf8')) as Array<RecordedProcess & { name: string }>;
+  const recordOf = (name: string): RecordedProcess => processes().find((p) => p.name === name) ?? { pid: -1 };
+  const pidOf = (name: string): number => recordOf(name).pid;
 
   /** Runs a scenario with its report in its own directory; returns the report and the output. */
   function run(scenario: string, flags: string[]): { report: Report; out: string; outDir: string } {
     const outDir = join(dir, `report-${scenario}`);
-    const r = kemu(['chaos', 'run', scenario, ...state, '--out', outDir, ...flags], 200_000);
+    const r = kemuSync(['chaos', 'run', scenario, ...state, '--out', outDir, ...flags], 200_000);
     assert.equal(r.status, 0, r.out);
     const report = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as Report;
     return { report, out: r.out, outDir };
@@ -68,15 +55,15 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
 
   before(() => {
     // The lifecycle work adds --profile; fast-recovery shows a node loss within seconds.
-    const help = kemu(['up', '--help']).out;
+    const help = kemuSync(['up', '--help']).out;
     const withProfile = /--profile/.test(help) && /fast-recovery/.test(help);
     if (withProfile) profile = 'fast-recovery';
-    const up = kemu(['up', ...state, '--address-block', BLOCK, ...(withProfile ? ['--profile', 'fast-recovery'] : [])], 180_000);
+    const up = kemuSync(['up', ...state, '--address-block', BLOCK, ...(withProfile ? ['--profile', 'fast-recovery'] : [])], 180_000);
     assert.equal(up.status, 0, up.out);
   });
 
   after(() => {
-    const down = kemu(['down', ...state], 60_000);
+    const down = kemuSync(['down', ...state], 60_000);
     if (down.status !== 0) process.stderr.write(`kemu down: ${down.out}\n`);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -135,17 +122,18 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
     assert.ok(report.requests.afterFault.ok > 0, out);
     assert.ok((report.requests.total.availabilityPct ?? 0) >= 99, out);
     // Healed: the killed member runs again under the pid processes.json records.
-    assert.ok(alive(pidOf(before.name)), `${before.name} restarted`);
+    assert.ok(processAlive(recordOf(before.name)), `${before.name} restarted`);
   });
 
   test('chaos kill, stop, cont and restart change a process as ps and kill -0 show; a node freezes with its pods', async () => {
-    const dns = pidOf('dns-0');
-    assert.ok(alive(dns));
-    let r = kemu(['chaos', 'stop', 'dns-0', ...state]);
+    const dnsRecord = recordOf('dns-0');
+    const dns = dnsRecord.pid;
+    assert.ok(processAlive(dnsRecord));
+    let r = kemuSync(['chaos', 'stop', 'dns-0', ...state]);
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, new RegExp(`SIGSTOP dns-0 \\(pid ${dns}\\)`));
     assert.ok(await until(() => psStat(dns).startsWith('T')), `ps: ${psStat(dns)}`);
-    r = kemu(['chaos', 'cont', 'dns-0', ...state]);
+    r = kemuSync(['chaos', 'cont', 'dns-0', ...state]);
     assert.equal(r.status, 0, r.out);
     assert.ok(await until(() => /^[RSD]/.test(psStat(dns))), `ps: ${psStat(dns)}`);
 
@@ -154,35 +142,35 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
     assert.ok(node, 'some node runs a pod');
     const agent = pidOf(node);
     const pod = podPids(node)[0]!;
-    r = kemu(['chaos', 'stop', node, ...state]);
+    r = kemuSync(['chaos', 'stop', node, ...state]);
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /and [1-9]\d* pod process/);
     assert.ok(await until(() => psStat(agent).startsWith('T') && psStat(pod).startsWith('T')), `ps: agent ${psStat(agent)}, pod ${psStat(pod)}`);
-    r = kemu(['chaos', 'cont', node, ...state]);
+    r = kemuSync(['chaos', 'cont', node, ...state]);
     assert.equal(r.status, 0, r.out);
     assert.ok(await until(() => /^[RSD]/.test(psStat(agent)) && /^[RSD]/.test(psStat(pod))), `ps: agent ${psStat(agent)}, pod ${psStat(pod)}`);
 
     // A role alias resolves to the process that plays it.
-    r = kemu(['chaos', 'stop', 'etcd-leader', ...state]);
+    r = kemuSync(['chaos', 'stop', 'etcd-leader', ...state]);
     assert.equal(r.status, 0, r.out);
     const leader = /etcd-leader is (etcd-\d)/.exec(r.out)?.[1];
     assert.ok(leader, r.out);
     assert.ok(await until(() => psStat(pidOf(leader)).startsWith('T')));
-    assert.equal(kemu(['chaos', 'cont', leader, ...state]).status, 0);
+    assert.equal(kemuSync(['chaos', 'cont', leader, ...state]).status, 0);
 
-    r = kemu(['chaos', 'kill', 'dns-0', ...state]);
+    r = kemuSync(['chaos', 'kill', 'dns-0', ...state]);
     assert.equal(r.status, 0, r.out);
-    assert.ok(await until(() => !alive(dns)), 'kill -0 fails after chaos kill');
+    assert.ok(await until(() => !processAlive(dnsRecord)), 'dns-0 is gone after chaos kill');
     assert.equal(psStat(dns), '');
 
-    r = kemu(['chaos', 'restart', 'dns-0', ...state]);
+    r = kemuSync(['chaos', 'restart', 'dns-0', ...state]);
     assert.equal(r.status, 0, r.out);
     const again = pidOf('dns-0');
     assert.notEqual(again, dns);
-    assert.ok(alive(again));
+    assert.ok(processAlive(recordOf('dns-0')));
     assert.match(r.out, new RegExp(`started dns-0 again \\(pid ${again}\\), ready`));
 
-    r = kemu(['chaos', 'kill', 'etcd-9', ...state]);
+    r = kemuSync(['chaos', 'kill', 'etcd-9', ...state]);
     assert.equal(r.status, 1);
     assert.match(r.out, /no process named "etcd-9" .*known: etcd-0, etcd-1, etcd-2, apiserver/);
   });
@@ -195,8 +183,8 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
     for (const d of readdirSync(pods)) {
       const file = join(pods, d, 'state.json');
       if (!existsSync(file)) continue;
-      const rec = JSON.parse(readFileSync(file, 'utf8')) as { containers?: Record<string, { running?: { pid: number } }> };
-      for (const c of Object.values(rec.containers ?? {})) if (c.running && alive(c.running.pid)) out.push(c.running.pid);
+      const rec = JSON.parse(readFileSync(file, 'utf8')) as { containers?: Record<string, { running?: RecordedProcess }> };
+      for (const c of Object.values(rec.containers ?? {})) if (c.running && processAlive(c.running)) out.push(c.running.pid);
     }
     return out;
   }

@@ -8,53 +8,19 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isApiError, KubeClient, Reason } from '@kemu/api';
-import { eventually } from '../harness/index.js';
+import { eventually, kemu, KEMU_CLI, killIfAlive, processAlive, type RecordedProcess } from '../harness/index.js';
 
-const KEMU = new URL('./main.js', import.meta.resolve('@kemu/cli')).pathname;
 const BLOCK = '127.62';
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-  out: string;
-}
-
-/** Runs `kemu ARGS` to completion (bounded by timeoutMs) and returns its exit code and output. */
-function kemu(args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [KEMU, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ status: code ?? -1, stdout, stderr, out: stdout + stderr });
-    });
-  });
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 let dir = '';
 let state: string[] = [];
 let client: KubeClient | undefined;
 
-const recordedPids = (): number[] =>
-  existsSync(join(dir, 'processes.json')) ? (JSON.parse(readFileSync(join(dir, 'processes.json'), 'utf8')) as Array<{ pid: number }>).map((r) => r.pid) : [];
+const recorded = (): RecordedProcess[] => (existsSync(join(dir, 'processes.json')) ? (JSON.parse(readFileSync(join(dir, 'processes.json'), 'utf8')) as RecordedProcess[]) : []);
 
-/** PIDs of the pod processes the node agents recorded as running. */
-function podPids(): number[] {
-  const out: number[] = [];
+/** The pod processes the node agents recorded as running. */
+function podProcesses(): RecordedProcess[] {
+  const out: RecordedProcess[] = [];
   const nodes = join(dir, 'nodes');
   if (!existsSync(nodes)) return out;
   for (const node of readdirSync(nodes)) {
@@ -63,8 +29,8 @@ function podPids(): number[] {
     for (const pod of readdirSync(pods)) {
       const f = join(pods, pod, 'state.json');
       if (!existsSync(f)) continue;
-      const rec = JSON.parse(readFileSync(f, 'utf8')) as { containers: Record<string, { running?: { pid: number } }> };
-      for (const c of Object.values(rec.containers)) if (c.running) out.push(c.running.pid);
+      const rec = JSON.parse(readFileSync(f, 'utf8')) as { containers: Record<string, { running?: RecordedProcess }> };
+      for (const c of Object.values(rec.containers)) if (c.running) out.push({ pid: c.running.pid, startTicks: c.running.startTicks });
     }
   }
   return out;
@@ -93,9 +59,9 @@ before(() => {
 
 after(async () => {
   client?.close();
-  const pods = podPids();
+  const pods = podProcesses();
   await kemu(['down', ...state]);
-  for (const p of [...recordedPids(), ...pods]) if (alive(p)) process.kill(p, 'SIGKILL');
+  for (const p of [...recorded(), ...pods]) killIfAlive(p);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -104,7 +70,7 @@ test('kemu up on an address that is taken fails at once, naming the process and 
   const squatter: Server = createServer();
   await new Promise<void>((r) => squatter.listen(6443, `${BLOCK}.2.1`, r));
   try {
-    const r = await kemu(['up', '--state-dir', fresh, '--address-block', BLOCK], 60_000);
+    const r = await kemu(['up', '--state-dir', fresh, '--address-block', BLOCK], { timeoutMs: 60_000 });
     assert.notEqual(r.status, 0, r.out);
     assert.match(r.stderr, new RegExp(`apiserver: ${BLOCK.replace('.', '\\.')}\\.2\\.1:6443 is already in use`));
     assert.ok(!existsSync(join(fresh, 'processes.json')) || (JSON.parse(readFileSync(join(fresh, 'processes.json'), 'utf8')) as unknown[]).length === 0, 'nothing was started');
@@ -116,7 +82,7 @@ test('kemu up on an address that is taken fails at once, naming the process and 
 });
 
 test('kemu up starts the cluster with the profile timings and reports each process ready', async () => {
-  const r = await kemu(['up', ...state, '--address-block', BLOCK, '--profile', 'fast-recovery'], 180_000);
+  const r = await kemu(['up', ...state, '--address-block', BLOCK, '--profile', 'fast-recovery'], { timeoutMs: 180_000 });
   assert.equal(r.status, 0, r.out);
   for (const name of ['etcd-0', 'etcd-1', 'etcd-2', 'apiserver', 'controller-manager-0', 'controller-manager-1', 'dns-0', 'node-1', 'node-2', 'node-3']) {
     assert.match(r.stdout, new RegExp(`^${name}: ready \\(\\d+\\.\\d s\\)$`, 'm'));
@@ -131,7 +97,7 @@ test('kemu up starts the cluster with the profile timings and reports each proce
   client = new KubeClient({ endpoints: [`${BLOCK}.2.1:6443`], token: tokens.admin, timeoutMs: 10_000 });
 
   // Again on the same state dir: the saved plan wins and the difference is named.
-  const again = await kemu(['up', ...state, '--nodes', '5'], 60_000);
+  const again = await kemu(['up', ...state, '--nodes', '5'], { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.out);
   assert.match(again.stderr, /--nodes 5 ignored: the cluster has 3/);
   assert.match(again.stdout, /node-3: already running/);
@@ -139,7 +105,7 @@ test('kemu up starts the cluster with the profile timings and reports each proce
 
 test('kemu status: three etcd members with one leader, one active controller-manager, three Ready nodes in zones a, b, c', async () => {
   const rows = await eventually(async () => {
-    const r = await kemu(['status', ...state], 60_000);
+    const r = await kemu(['status', ...state], { timeoutMs: 60_000 });
     assert.equal(r.status, 0, r.out);
     const rows = statusRows(r.stdout);
     const etcd = ['etcd-0', 'etcd-1', 'etcd-2'].map((n) => rows.get(n));
@@ -154,7 +120,7 @@ test('kemu status: three etcd members with one leader, one active controller-man
     assert.match(r.stdout, /Lease kube-system\/kube-controller-manager: held by \S+/);
     return rows;
   }, 60_000, 1000);
-  const pids = recordedPids();
+  const pids = recorded().map((r) => r.pid);
   for (const [, row] of rows) assert.ok(pids.includes(Number(row.pid)));
 });
 
@@ -173,7 +139,7 @@ test('kemu logs prints the end of a process log, follows it, and names the known
   // -f: what is written to the log after the command started shows up, and only that.
   const file = join(dir, 'logs', 'node-1.log');
   const firstLine = readFileSync(file, 'utf8').split('\n')[0]!;
-  const follower = spawn(process.execPath, [KEMU, 'logs', 'node-1', '-f', '--tail', '0', ...state], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const follower = spawn(process.execPath, [KEMU_CLI, 'logs', 'node-1', '-f', '--tail', '0', ...state], { stdio: ['ignore', 'pipe', 'inherit'] });
   let followed = '';
   follower.stdout.setEncoding('utf8').on('data', (d: string) => (followed += d));
   try {
@@ -256,7 +222,7 @@ test('kemu etcd snapshot save, then changes, then restore: the objects are back 
   await c.delete('services', 'default', 'hello');
   await c.create('services', { metadata: { name: 'after-save', namespace: 'default' }, spec: { ports: [{ port: 82 }], selector: { app: 'x' } } });
 
-  const restored = await kemu(['etcd', 'snapshot', 'restore', file, ...state], 240_000);
+  const restored = await kemu(['etcd', 'snapshot', 'restore', file, ...state], { timeoutMs: 240_000 });
   assert.equal(restored.status, 0, restored.out);
   assert.match(restored.stdout, /^Restored \d+ keys and \d+ leases from /m);
   assert.match(restored.stdout, /previous etcd data moved to .*restore-backups/);
@@ -276,17 +242,17 @@ test('kemu etcd snapshot save, then changes, then restore: the objects are back 
 });
 
 test('kemu down stops every process and every pod', async () => {
-  const pids = recordedPids();
+  const procs = recorded();
   const pods = await eventually(() => {
-    const p = podPids();
+    const p = podProcesses();
     assert.ok(p.length >= 3, `pods recorded: ${p.length}`);
     return p;
   }, 60_000, 500);
-  assert.equal(pids.length, 10);
+  assert.equal(procs.length, 10);
   const r = await kemu(['down', ...state]);
   assert.equal(r.status, 0, r.out);
-  assert.deepEqual(pids.filter(alive), [], 'no cluster process is left');
-  assert.deepEqual(pods.filter(alive), [], 'no pod process is left');
+  assert.deepEqual(procs.filter(processAlive), [], 'no cluster process is left');
+  assert.deepEqual(pods.filter(processAlive), [], 'no pod process is left');
   const st = await kemu(['status', ...state]);
   assert.ok([...statusRows(st.stdout).values()].every((row) => row.health === 'stopped'), st.stdout);
 });

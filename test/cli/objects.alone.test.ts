@@ -3,49 +3,27 @@
 // by spawning `kemu` and checking what it prints.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../harness/index.js';
+import { eventually, kemu, KEMU_CLI, kemuSync, type KemuRun } from '../harness/index.js';
 
-const KEMU = new URL('./main.js', import.meta.resolve('@kemu/cli')).pathname;
 const BLOCK = '127.61';
 const NODE_1_IP = `${BLOCK}.10.1`;
 
 let dir = '';
 let upOk = false;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `kemu ARGS --state-dir DIR` to completion (bounded), with optional stdin. */
-function kemu(args: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KEMU, ...args, '--state-dir', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(o.input ?? '');
-  });
-}
+const kemuHere = (args: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<KemuRun> => kemu([...args, '--state-dir', dir], { timeoutMs: 60_000, ...o });
 
-const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+const show = (r: KemuRun): string => `exit ${r.status}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 
 async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kemu(args, { input });
-  assert.equal(r.code, 0, `kemu ${args.join(' ')}\n${show(r)}`);
+  const r = await kemuHere(args, { input });
+  assert.equal(r.status, 0, `kemu ${args.join(' ')}\n${show(r)}`);
   return r.stdout;
 }
 
@@ -123,14 +101,14 @@ spec:
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kemu-objects-'));
-  const up = await kemu(['up', '--address-block', BLOCK], { timeoutMs: 120_000 });
-  assert.equal(up.code, 0, show(up));
+  const up = await kemuHere(['up', '--address-block', BLOCK], { timeoutMs: 120_000 });
+  assert.equal(up.status, 0, show(up));
   upOk = true;
   writeFileSync(join(dir, 'app.yaml'), APP);
 });
 
 after(() => {
-  if (dir) spawnSync(process.execPath, [KEMU, 'down', '--state-dir', dir], { encoding: 'utf8', timeout: 60_000 });
+  if (dir) kemuSync(['down', '--state-dir', dir], 60_000);
   if (dir && !process.env['KEMU_KEEP_TEST_DATA']) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -158,8 +136,8 @@ test('get prints kubectl tables, -o wide, -l, -o name, -o json and -o yaml', asy
     ok(['get', 'po', '-l', 'app=hello', '-o', 'json']),
     ok(['get', 'service/hello', '-o', 'json']),
     ok(['get', 'deployments.apps', 'hello', '-o', 'yaml']),
-    kemu(['get', 'pods', '-l', 'app=nothing']),
-    kemu(['get', 'pod', 'nope']),
+    kemuHere(['get', 'pods', '-l', 'app=nothing']),
+    kemuHere(['get', 'pod', 'nope']),
   ]);
   const deploy = rows(deployOut);
   assert.deepEqual(deploy[0], ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
@@ -198,9 +176,9 @@ test('get prints kubectl tables, -o wide, -l, -o name, -o json and -o yaml', asy
   assert.ok(one.spec.ports[0]!.nodePort >= 30000 && one.spec.ports[0]!.nodePort <= 32767);
   assert.match(yamlOut, /^apiVersion: apps\/v1\nkind: Deployment\nmetadata:\n/);
 
-  assert.equal(empty.code, 0, show(empty));
+  assert.equal(empty.status, 0, show(empty));
   assert.equal(empty.stderr, 'No resources found in default namespace.\n');
-  assert.equal(missing.code, 1);
+  assert.equal(missing.status, 1);
   assert.equal(missing.stderr, 'Error from server (NotFound): pods "nope" not found\n');
 });
 
@@ -265,7 +243,7 @@ test('describe shows a Service with its endpoints, a Deployment with its Replica
 
 test('get -w prints the table, then a row per change, until killed', async () => {
   const live = await livePods();
-  const child = spawn(process.execPath, [KEMU, 'get', 'pods', '-l', 'app=hello', '-w', '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [KEMU_CLI, 'get', 'pods', '-l', 'app=hello', '-w', '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
@@ -289,11 +267,11 @@ test('get -w prints the table, then a row per change, until killed', async () =>
 
 test('delete by kind and name and by kind/name; a deleted pod is replaced', async () => {
   assert.equal(await ok(['delete', 'svc', 'hello-np']), 'service "hello-np" deleted\n');
-  const gone = await kemu(['get', 'svc/hello-np']);
-  assert.equal(gone.code, 1);
+  const gone = await kemuHere(['get', 'svc/hello-np']);
+  assert.equal(gone.status, 1);
   assert.equal(gone.stderr, 'Error from server (NotFound): services "hello-np" not found\n');
-  const notThere = await kemu(['delete', 'svc', 'hello-np']);
-  assert.equal(notThere.code, 1);
+  const notThere = await kemuHere(['delete', 'svc', 'hello-np']);
+  assert.equal(notThere.status, 1);
   assert.match(notThere.stderr, /^Error from server \(NotFound\): services "hello-np" not found\n$/);
 
   const [victim] = await livePods();
@@ -308,12 +286,12 @@ test('delete by kind and name and by kind/name; a deleted pod is replaced', asyn
 test('a file with a YAML error is reported as file:line:col and nothing in it is applied', async () => {
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: yaml-ok\nspec:\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: yaml-bad\n   labels: {}\n');
-  const r = await kemu(['apply', '-f', bad]);
-  assert.equal(r.code, 1, show(r));
+  const r = await kemuHere(['apply', '-f', bad]);
+  assert.equal(r.status, 1, show(r));
   assert.equal(r.stdout, '');
   assert.ok(r.stderr.startsWith(`error: error parsing ${bad}:12:9: `), r.stderr);
-  const none = await kemu(['get', 'svc', 'yaml-ok']);
-  assert.equal(none.code, 1, 'the valid document before the error was not applied either');
+  const none = await kemuHere(['get', 'svc', 'yaml-ok']);
+  assert.equal(none.status, 1, 'the valid document before the error was not applied either');
 });
 
 test('an unknown kind and the apiserver\'s field errors are reported; the other documents still apply', async () => {
@@ -326,32 +304,32 @@ test('an unknown kind and the apiserver\'s field errors are reported; the other 
       'apiVersion: v1\nkind: Service\nmetadata:\n  name: good\nspec:\n  selector:\n    app: hello\n  ports:\n  - port: 80\n    targetPort: 8080\n',
     ].join('---\n'),
   );
-  const r = await kemu(['apply', '-f', file]);
-  assert.equal(r.code, 1, show(r));
+  const r = await kemuHere(['apply', '-f', file]);
+  assert.equal(r.status, 1, show(r));
   assert.equal(r.stdout, 'service/good created\n');
   const errs = r.stderr.trim().split('\n');
   assert.ok(errs[0]!.startsWith(`error: resource mapping not found for name: "foo" namespace: "" from "${file}" (document 1, line 1): no matches for kind "Foo" in version "v1"`), r.stderr);
   assert.equal(errs[1], 'The Service "bad-port" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive');
   // delete -f fails on the same unknown kind, and deletes the rest.
-  const del = await kemu(['delete', '-f', file, '--ignore-not-found']);
-  assert.equal(del.code, 1);
+  const del = await kemuHere(['delete', '-f', file, '--ignore-not-found']);
+  assert.equal(del.status, 1);
   assert.equal(del.stdout, 'service "good" deleted\n');
 });
 
 test('unknown kinds and flags are usage errors', async () => {
-  const [kind, flag, scale] = await Promise.all([kemu(['get', 'foos']), kemu(['get', 'pods', '--bogus']), kemu(['scale', 'svc/hello', '--replicas=2'])]);
-  assert.equal(kind.code, 1);
+  const [kind, flag, scale] = await Promise.all([kemuHere(['get', 'foos']), kemuHere(['get', 'pods', '--bogus']), kemuHere(['scale', 'svc/hello', '--replicas=2'])]);
+  assert.equal(kind.status, 1);
   assert.equal(kind.stderr, 'error: the server doesn\'t have a resource type "foos"\n');
-  assert.notEqual(flag.code, 0);
+  assert.notEqual(flag.status, 0);
   assert.match(flag.stderr, /error: unknown option '--bogus'/);
-  assert.equal(scale.code, 1);
+  assert.equal(scale.status, 1);
   assert.match(scale.stderr, /cannot scale services/);
 });
 
 test('an unreachable apiserver is named, and the command fails within seconds', async () => {
   const started = Date.now();
-  const r = await kemu(['get', 'pods', '--server', `${BLOCK}.250.250:6443`], { timeoutMs: 30_000 });
-  assert.equal(r.code, 1, show(r));
+  const r = await kemuHere(['get', 'pods', '--server', `${BLOCK}.250.250:6443`], { timeoutMs: 30_000 });
+  assert.equal(r.status, 1, show(r));
   assert.equal(r.stderr, `The connection to the server ${BLOCK}.250.250:6443 was refused - is the cluster up? (kemu up)\n`);
   assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
 });

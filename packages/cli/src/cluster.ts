@@ -209,7 +209,7 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
  */
 export async function up(o: UpOptions): Promise<ProcessRecord[]> {
   const stateDir = resolve(o.stateDir);
-  const running = readProcesses(stateDir).filter((r) => isAlive(r.pid));
+  const running = readProcesses(stateDir).filter(isAlive);
   const records = [...running];
   const progress = o.onProgress ?? (() => undefined);
   const planned = plan(stateDir, o);
@@ -239,7 +239,7 @@ export async function up(o: UpOptions): Promise<ProcessRecord[]> {
       writeProcesses(stateDir, records);
       await Promise.all(started.map(async (r) => {
         try {
-          await waitReady(r.opsUrl, 60_000, () => isAlive(r.pid));
+          await waitReady(r.opsUrl, 60_000, () => isAlive(r));
         } catch (err) {
           throw startFailure(r, logFrom.get(r.name) ?? 0, err);
         }
@@ -248,7 +248,7 @@ export async function up(o: UpOptions): Promise<ProcessRecord[]> {
     }
   } catch (err) {
     await stopProcesses(startedNow);
-    writeProcesses(stateDir, records.filter((r) => !startedNow.includes(r) && isAlive(r.pid)));
+    writeProcesses(stateDir, records.filter((r) => !startedNow.includes(r) && isAlive(r)));
     throw err;
   }
   return records;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, readSync, writeFileSync, existsSync, fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { procStat } from '@kemu/node-agent';
 
 /** One kemu process started by the CLI, as recorded in <state-dir>/processes.json. */
 export interface ProcessRecord {
@@ -11,6 +12,26 @@ export interface ProcessRecord {
   logFile: string;
   /** http://host:port of its /healthz, /readyz and /metrics. */
   opsUrl: string;
+  /**
+   * Its start time in clock ticks (/proc/<pid>/stat): with the pid, it names this process
+   * and no later one that gets the same pid. Absent in records written before it was kept.
+   */
+  startTicks?: string;
+}
+
+/** What `ps` would say about a recorded process. */
+export type ProcState = 'running' | 'stopped' | 'zombie' | 'gone';
+
+/**
+ * The state of a recorded process; 'gone' too when its pid now names another process.
+ * Pids are recycled (pid_max is often 32768), so a pid alone must never be signalled.
+ */
+export function processState(r: Pick<ProcessRecord, 'pid' | 'startTicks'>): ProcState {
+  const s = procStat(r.pid);
+  if (!s || (r.startTicks !== undefined && s.startTicks !== r.startTicks)) return 'gone';
+  if (s.state === 'T' || s.state === 't') return 'stopped';
+  if (s.state === 'Z' || s.state === 'X') return 'zombie';
+  return 'running';
 }
 
 const registryFile = (stateDir: string): string => join(stateDir, 'processes.json');
@@ -26,13 +47,10 @@ export function writeProcesses(stateDir: string, records: ProcessRecord[]): void
   writeFileSync(registryFile(stateDir), JSON.stringify(records, null, 2) + '\n');
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Running or stopped: the recorded process has not exited. */
+export function isAlive(r: Pick<ProcessRecord, 'pid' | 'startTicks'>): boolean {
+  const s = processState(r);
+  return s === 'running' || s === 'stopped';
 }
 
 /** Starts a detached process whose stdout and stderr go to its own log file. */
@@ -52,7 +70,9 @@ export function startProcess(
   closeSync(fd);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.name}`);
-  return { name: spec.name, pid: child.pid, command: spec.command, args: spec.args, logFile, opsUrl: spec.opsUrl };
+  // A process that exited already gets a start time no process has, so it is never signalled.
+  const startTicks = procStat(child.pid)?.startTicks ?? 'exited';
+  return { name: spec.name, pid: child.pid, command: spec.command, args: spec.args, logFile, opsUrl: spec.opsUrl, startTicks };
 }
 
 /** Sends a signal; a process that is already gone is not an error. */
@@ -70,16 +90,16 @@ function signal(pid: number, sig: NodeJS.Signals): void {
  */
 export async function stopProcesses(records: ProcessRecord[], timeoutMs = 10_000): Promise<void> {
   for (const r of records) {
-    if (!isAlive(r.pid)) continue;
+    if (!isAlive(r)) continue;
     signal(r.pid, 'SIGTERM');
     signal(r.pid, 'SIGCONT');
   }
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && records.some((r) => isAlive(r.pid))) await sleep(50);
-  for (const r of records) if (isAlive(r.pid)) signal(r.pid, 'SIGKILL');
-  // Bounded wait for the kernel to reap them (they are not our children once detached).
-  const reaped = Date.now() + 2_000;
-  while (Date.now() < reaped && records.some((r) => isAlive(r.pid))) await sleep(20);
+  while (Date.now() < deadline && records.some(isAlive)) await sleep(50);
+  for (const r of records) if (isAlive(r)) signal(r.pid, 'SIGKILL');
+  // Bounded wait for them to exit (they are not our children once detached).
+  const exited = Date.now() + 2_000;
+  while (Date.now() < exited && records.some(isAlive)) await sleep(20);
 }
 
 /** The size of a log file (0 when it does not exist). */

@@ -6,11 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readProcesses, startProcess, waitReady, writeProcesses } from '../processes.js';
+import { processState, readProcesses, startProcess, waitReady, writeProcesses, type ProcState } from '../processes.js';
 import { FaultError, perform } from './fault-driver.js';
 import { LocalFaultDriver } from './local-fault-driver.js';
 import { procStat } from '@kemu/node-agent';
-import { procState, type ProcState } from './proc-state.js';
 
 const HOST = '127.65.250.1';
 
@@ -25,7 +24,7 @@ async function freePort(): Promise<number> {
 async function eventuallyState(pid: number, want: ProcState[]): Promise<ProcState> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const s = procState(pid);
+    const s = processState({ pid });
     if (want.includes(s) || Date.now() > deadline) return s;
     await sleep(20);
   }
@@ -101,14 +100,14 @@ test('kill takes the node with its pods; restart starts the same command again, 
     const agentPid = c.pids()[1]!;
     const killed = await driver.kill('node-9');
     assert.equal(killed.detail, `SIGKILL node-9 (pid ${agentPid}); SIGKILL 1 pod process of the node`);
-    assert.ok(['gone', 'zombie'].includes(procState(agentPid)));
+    assert.ok(['gone', 'zombie'].includes(processState({ pid: agentPid })));
     assert.ok(['gone', 'zombie'].includes(await eventuallyState(c.podPid, ['gone', 'zombie'])));
     await assert.rejects(driver.stop('node-9'), /node-9 \(pid \d+\) is not running/);
 
     const restarted = await driver.restart('node-9');
     const rec = readProcesses(c.dir).find((r) => r.name === 'node-9')!;
     assert.notEqual(rec.pid, agentPid);
-    assert.equal(procState(rec.pid), 'running');
+    assert.equal(processState(rec), 'running');
     assert.match(restarted.detail, new RegExp(`started node-9 again \\(pid ${rec.pid}\\), ready$`));
     assert.equal(await (await fetch(`${rec.opsUrl}/readyz`)).text(), 'ok');
     assert.equal(readProcesses(c.dir).length, 2, 'processes.json still names each process once');

@@ -3,9 +3,8 @@
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signalRecordedPodProcesses } from '@kemu/node-agent';
-import { isAlive, readProcesses, startProcess, waitReady, writeProcesses, type ProcessRecord } from '../processes.js';
+import { isAlive, processState, readProcesses, startProcess, waitReady, writeProcesses, type ProcessRecord } from '../processes.js';
 import { FaultError, type FaultAction, type FaultDriver, type FaultOutcome } from './fault-driver.js';
-import { procState } from './proc-state.js';
 
 export interface LocalFaultDriverOptions {
   stateDir: string;
@@ -40,11 +39,11 @@ export class LocalFaultDriver implements FaultDriver {
 
   async kill(target: string): Promise<FaultOutcome> {
     const rec = this.record(target);
-    const was = procState(rec.pid);
+    const was = processState(rec);
     const live = was === 'running' || was === 'stopped';
     if (live) process.kill(rec.pid, 'SIGKILL');
     const pods = this.nodes.has(target) ? signalRecordedPodProcesses(this.nodeRoot(target), 'SIGKILL') : 0;
-    await this.waitGone(rec.pid);
+    await this.waitGone(rec);
     const what = live ? `SIGKILL ${target} (pid ${rec.pid})` : `${target} (pid ${rec.pid}) was not running`;
     return this.outcome('kill', target, this.nodes.has(target) ? `${what}; SIGKILL ${plural(pods, 'pod process')} of the node` : what);
   }
@@ -60,7 +59,7 @@ export class LocalFaultDriver implements FaultDriver {
   /** Kills (a node: reboots, its pods die too) and starts the same command again; resolves when ready. */
   async restart(target: string): Promise<FaultOutcome> {
     const old = this.record(target);
-    const wasLive = ['running', 'stopped'].includes(procState(old.pid));
+    const wasLive = ['running', 'stopped'].includes(processState(old));
     const killed = await this.kill(target);
     const rec = startProcess(this.stateDir, { name: old.name, command: old.command, args: old.args, opsUrl: old.opsUrl });
     // Invariant: processes.json names each process once, with its current pid (kemu down reads it).
@@ -69,7 +68,7 @@ export class LocalFaultDriver implements FaultDriver {
       readProcesses(this.stateDir).map((r) => (r.name === target ? rec : r)),
     );
     try {
-      await waitReady(rec.opsUrl, this.readyTimeoutMs, () => isAlive(rec.pid));
+      await waitReady(rec.opsUrl, this.readyTimeoutMs, () => isAlive(rec));
     } catch (err) {
       throw new FaultError(`${target} restarted (pid ${rec.pid}) but did not become ready: ${(err as Error).message} (log: ${rec.logFile})`, { cause: err });
     }
@@ -92,7 +91,7 @@ export class LocalFaultDriver implements FaultDriver {
 
   private async freeze(action: 'stop' | 'cont', target: string, signal: 'SIGSTOP' | 'SIGCONT'): Promise<FaultOutcome> {
     const rec = this.record(target);
-    const state = procState(rec.pid);
+    const state = processState(rec);
     if (state === 'gone' || state === 'zombie') throw new FaultError(`${target} (pid ${rec.pid}) is not running`);
     // A frozen machine: the agent first, then its pods; a thawed one: pods first, then the agent.
     if (signal === 'SIGSTOP') process.kill(rec.pid, signal);
@@ -121,14 +120,13 @@ export class LocalFaultDriver implements FaultDriver {
   }
 
   /** SIGKILL is asynchronous: its ports are free once the process is gone (or a zombie). */
-  private async waitGone(pid: number): Promise<void> {
+  private async waitGone(rec: ProcessRecord): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const s = procState(pid);
-      if (s === 'gone' || s === 'zombie') return;
+      if (!isAlive(rec)) return;
       await sleep(20);
     }
-    throw new FaultError(`pid ${pid} is still alive 10 s after SIGKILL`);
+    throw new FaultError(`pid ${rec.pid} is still alive 10 s after SIGKILL`);
   }
 
   private outcome(action: FaultAction, target: string, detail: string): FaultOutcome {

@@ -44,7 +44,7 @@ export async function gatherFacts(stateDir: string, plan: ClusterPlan): Promise<
   const opsOf = new Map(roster(plan).map((p) => [p.name, p.opsUrl]));
   const processes = await Promise.all(
     records.map(async (r): Promise<ProcessFacts> => {
-      if (!isAlive(r.pid)) return { name: r.name, pid: r.pid, health: { kind: 'exited' } };
+      if (!isAlive(r)) return { name: r.name, pid: r.pid, health: { kind: 'exited' } };
       return { name: r.name, pid: r.pid, health: await probeReadyz(r.opsUrl || opsOf.get(r.name) || '') };
     }),
   );
