@@ -161,7 +161,8 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
     r = kemuSync(['chaos', 'kill', 'dns-0', ...state]);
     assert.equal(r.status, 0, r.out);
     assert.ok(await until(() => !processAlive(dnsRecord)), 'dns-0 is gone after chaos kill');
-    assert.equal(psStat(dns), '');
+    // ps (and kill -0) stop showing it once it is reaped, not just dead.
+    assert.ok(await until(() => psStat(dns) === ''), `ps: ${psStat(dns)}`);
 
     r = kemuSync(['chaos', 'restart', 'dns-0', ...state]);
     assert.equal(r.status, 0, r.out);
