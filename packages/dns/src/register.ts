@@ -30,6 +30,9 @@ export function tenthAddress(first: string): string | undefined {
 export class KubeDnsRegistration {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The round in flight, if any: stop() waits for it, or a renewal that was already past
+   * its read when SIGTERM came would create the Lease again after stop() deleted it. */
+  private round: Promise<void> | undefined;
   private readonly leaseName: string;
 
   constructor(
@@ -42,8 +45,7 @@ export class KubeDnsRegistration {
 
   async start(ready: () => boolean): Promise<void> {
     while (!this.stopped && !ready()) await sleep(200);
-    const loop = async (): Promise<void> => {
-      if (this.stopped) return;
+    const once = async (): Promise<void> => {
       try {
         await this.ensureService();
         await this.renew();
@@ -51,6 +53,12 @@ export class KubeDnsRegistration {
       } catch (err) {
         this.log.warn({ err }, 'kube-dns registration failed; retrying');
       }
+    };
+    const loop = async (): Promise<void> => {
+      if (this.stopped) return;
+      this.round = once();
+      await this.round;
+      this.round = undefined;
       if (!this.stopped) this.timer = setTimeout(() => void loop(), Math.max(1000, (this.o.leaseSeconds * 1000) / 3));
     };
     await loop();
@@ -59,6 +67,7 @@ export class KubeDnsRegistration {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.round;
     try {
       await this.client.delete('leases', NS, this.leaseName);
       await this.reconcile();
