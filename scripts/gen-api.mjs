@@ -14,7 +14,7 @@ const root = new URL('..', import.meta.url).pathname;
 const out = `${root}packages/api/src/gen/kemu/api`;
 const imagePath = `${root}packages/api/src/gen/.api-image.json`;
 mkdirSync(out, { recursive: true });
-const r = spawnSync('npx', ['--no-install', 'buf', 'build', '--path', 'proto/kemu/api', '-o', imagePath], {
+const r = spawnSync(`${root}node_modules/.bin/buf`, ['build', '--path', 'proto/kemu/api', '-o', imagePath], {
   cwd: root,
   stdio: 'inherit',
 });
