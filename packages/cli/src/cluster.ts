@@ -9,8 +9,8 @@ import { controllerManagerProfileArgs, nodeAgentProfileArgs, PROFILE_TIMINGS } f
 import { PROFILES, savePlan, type ClusterPlan, type ProfileName } from './plan.js';
 import { isAlive, logSize, logTail, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
-export const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'dns', 'node'] as const;
-export type Component = (typeof COMPONENTS)[number];
+import { COMPONENTS, type Component } from './components.js';
+export { COMPONENTS, type Component };
 
 /** Path of a kemu package's compiled entry point. */
 export function entryPoint(pkg: 'etcd' | 'apiserver' | 'controller-manager' | 'dns' | 'node-agent'): string {

@@ -1,19 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KubeClient } from '@kemu/api';
+import { CliError } from './cli-error.js';
 import { planOf, type ClusterPlan } from './plan.js';
 
-/** An error the CLI prints as is (no stack) before exiting non-zero. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+export { CliError } from './cli-error.js';
 
 /** Where a command finds the cluster: the state dir's plan and tokens, or explicit flags. */
 export interface ContextOptions {

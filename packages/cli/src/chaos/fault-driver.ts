@@ -4,7 +4,7 @@
 // kill/pause/unpause/restart, network disconnect).
 import { assertNever } from '@kemu/common';
 
-export const FAULT_ACTIONS = ['kill', 'stop', 'cont', 'restart', 'partition', 'unpartition'] as const;
+export const FAULT_ACTIONS = ['kill', 'term', 'stop', 'cont', 'restart', 'partition', 'unpartition'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
 /** What a driver did, in words a person reads in the report ("SIGKILL node-2 (pid 812) and 3 pod processes"). */
@@ -19,6 +19,8 @@ export interface FaultOutcome {
  * Contract for every implementation:
  * - kill: the target dies at once without cleanup (SIGKILL, a machine losing power). A node
  *   dies with its pods.
+ * - term: the target is asked to stop (SIGTERM; SIGKILL if it has not exited after 10 s) and
+ *   stays down, as `docker stop` does. A node stops its pods on the way out.
  * - stop / cont: the target freezes (holds its sockets, answers nothing) / thaws. A node
  *   freezes with its pods.
  * - restart: the target is killed if it runs, then started again as it was first started;
@@ -33,6 +35,7 @@ export interface FaultDriver {
   /** Every target this driver can act on. */
   targets(): string[];
   kill(target: string): Promise<FaultOutcome>;
+  term(target: string): Promise<FaultOutcome>;
   stop(target: string): Promise<FaultOutcome>;
   cont(target: string): Promise<FaultOutcome>;
   restart(target: string): Promise<FaultOutcome>;
@@ -49,6 +52,8 @@ export function perform(driver: FaultDriver, action: FaultAction, target: string
   switch (action) {
     case 'kill':
       return driver.kill(target);
+    case 'term':
+      return driver.term(target);
     case 'stop':
       return driver.stop(target);
     case 'cont':

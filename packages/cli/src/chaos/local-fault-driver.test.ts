@@ -118,6 +118,27 @@ test('kill takes the node with its pods; restart starts the same command again, 
   }
 });
 
+test('term: a process that exits on SIGTERM is left down; one that ignores it is killed after the grace period', async () => {
+  const c = await fakeCluster();
+  const stubborn = startProcess(c.dir, { name: 'apiserver-9', command: process.execPath, args: ['-e', "process.on('SIGTERM', () => console.log('ignored')); setInterval(() => {}, 1000)"], opsUrl: `http://${HOST}:1` });
+  writeProcesses(c.dir, [...readProcesses(c.dir), stubborn]);
+  try {
+    const driver = new LocalFaultDriver({ stateDir: c.dir, nodeNames: ['node-9'], termGraceMs: 1_500 });
+    const dnsPid = c.pids()[0]!;
+    assert.match((await perform(driver, 'term', 'dns-9')).detail, new RegExp(`^SIGTERM dns-9 \\(pid ${dnsPid}\\): exited after \\d+\\.\\d s$`));
+    assert.ok(['gone', 'zombie'].includes(processState({ pid: dnsPid })));
+    assert.equal((await driver.term('dns-9')).detail, `dns-9 (pid ${dnsPid}) was not running`);
+
+    await sleep(300); // its SIGTERM handler is installed
+    const t = await driver.term('apiserver-9');
+    assert.equal(t.detail, `SIGTERM apiserver-9 (pid ${stubborn.pid}), still running after 1.5 s: SIGKILL`);
+    assert.ok(['gone', 'zombie'].includes(processState({ pid: stubborn.pid })));
+  } finally {
+    kill(stubborn.pid);
+    c.cleanup();
+  }
+});
+
 test('unknown targets name the known ones; partitions need the container mode', async () => {
   const c = await fakeCluster();
   try {

@@ -12,6 +12,8 @@ export interface LocalFaultDriverOptions {
   nodeNames: readonly string[];
   /** How long a restarted process may take to answer /readyz. */
   readyTimeoutMs?: number;
+  /** term: how long a process has to exit after SIGTERM before SIGKILL (default 10 s, as docker stop). */
+  termGraceMs?: number;
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 'es'}`;
@@ -26,11 +28,13 @@ export class LocalFaultDriver implements FaultDriver {
   private readonly stateDir: string;
   private readonly nodes: ReadonlySet<string>;
   private readonly readyTimeoutMs: number;
+  private readonly termGraceMs: number;
 
   constructor(o: LocalFaultDriverOptions) {
     this.stateDir = resolve(o.stateDir);
     this.nodes = new Set(o.nodeNames);
     this.readyTimeoutMs = o.readyTimeoutMs ?? 60_000;
+    this.termGraceMs = o.termGraceMs ?? 10_000;
   }
 
   targets(): string[] {
@@ -46,6 +50,25 @@ export class LocalFaultDriver implements FaultDriver {
     await this.waitGone(rec);
     const what = live ? `SIGKILL ${target} (pid ${rec.pid})` : `${target} (pid ${rec.pid}) was not running`;
     return this.outcome('kill', target, this.nodes.has(target) ? `${what}; SIGKILL ${plural(pods, 'pod process')} of the node` : what);
+  }
+
+  /** SIGTERM, as `docker stop`: SIGKILL if still alive after the grace period. A node agent stops its pods on the way out (--stop-pods-on-exit). */
+  async term(target: string): Promise<FaultOutcome> {
+    const rec = this.record(target);
+    const state = processState(rec);
+    if (state === 'stopped') process.kill(rec.pid, 'SIGCONT');
+    if (state !== 'running' && state !== 'stopped') return this.outcome('term', target, `${target} (pid ${rec.pid}) was not running`);
+    const t0 = Date.now();
+    process.kill(rec.pid, 'SIGTERM');
+    try {
+      await this.waitGone(rec, this.termGraceMs, 'SIGTERM');
+      return this.outcome('term', target, `SIGTERM ${target} (pid ${rec.pid}): exited after ${((Date.now() - t0) / 1_000).toFixed(1)} s`);
+    } catch {
+      process.kill(rec.pid, 'SIGKILL');
+      const pods = this.nodes.has(target) ? signalRecordedPodProcesses(this.nodeRoot(target), 'SIGKILL') : 0;
+      await this.waitGone(rec);
+      return this.outcome('term', target, `SIGTERM ${target} (pid ${rec.pid}), still running after ${this.termGraceMs / 1_000} s: SIGKILL${this.nodes.has(target) ? ` with ${plural(pods, 'pod process')}` : ''}`);
+    }
   }
 
   async stop(target: string): Promise<FaultOutcome> {
@@ -119,14 +142,14 @@ export class LocalFaultDriver implements FaultDriver {
     return join(this.stateDir, 'nodes', node);
   }
 
-  /** SIGKILL is asynchronous: its ports are free once the process is gone (or a zombie). */
-  private async waitGone(rec: ProcessRecord): Promise<void> {
-    const deadline = Date.now() + 10_000;
+  /** Signals are asynchronous: its ports are free once the process is gone (or a zombie). */
+  private async waitGone(rec: ProcessRecord, timeoutMs = 10_000, signal = 'SIGKILL'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!isAlive(rec)) return;
       await sleep(20);
     }
-    throw new FaultError(`pid ${rec.pid} is still alive 10 s after SIGKILL`);
+    throw new FaultError(`pid ${rec.pid} is still alive ${timeoutMs / 1_000} s after ${signal}`);
   }
 
   private outcome(action: FaultAction, target: string, detail: string): FaultOutcome {

@@ -60,7 +60,24 @@ test('when one zone holds every pod, zone-loss takes it and says the Service sho
 });
 
 test('scenario names', () => {
-  assert.deepEqual(SCENARIO_NAMES, ['node-kill', 'etcd-leader-kill', 'etcd-member-pause', 'controller-manager-kill', 'zone-loss']);
+  assert.deepEqual(SCENARIO_NAMES, ['node-kill', 'etcd-leader-kill', 'etcd-member-pause', 'controller-manager-kill', 'zone-loss', 'kill', 'stop', 'pause', 'restart', 'partition']);
   assert.ok(isScenarioName('zone-loss'));
   assert.ok(!isScenarioName('toString'));
+});
+
+test('one-action scenarios act on --target; a node target keeps the clients off it', () => {
+  const kill = planScenario('kill', view, { pauseMs: 0, target: 'apiserver-1' });
+  assert.deepEqual([kill.inject, kill.heal, kill.faultedNodes], [[{ action: 'kill', target: 'apiserver-1' }], [{ action: 'restart', target: 'apiserver-1' }], []]);
+  const stop = planScenario('stop', view, { pauseMs: 0, target: 'node-2' });
+  assert.deepEqual([stop.inject, stop.heal, stop.faultedNodes], [[{ action: 'term', target: 'node-2' }], [{ action: 'restart', target: 'node-2' }], ['node-2']]);
+  assert.equal(stop.description, 'stop node-2 with its pods (p2, p3) gracefully, start it again at the end');
+  const pause = planScenario('pause', view, { pauseMs: 4_000, target: 'etcd-leader' });
+  assert.deepEqual([pause.inject, pause.heal, pause.healAfterMs], [[{ action: 'stop', target: 'etcd-leader' }], [{ action: 'cont', target: 'etcd-leader' }], 4_000]);
+  const restart = planScenario('restart', view, { pauseMs: 0, target: 'controller-manager-active' });
+  assert.deepEqual([restart.inject, restart.heal], [[{ action: 'term', target: 'controller-manager-active' }, { action: 'restart', target: 'controller-manager-active' }], []]);
+  const cut = planScenario('partition', view, { pauseMs: 0, target: 'node-3' });
+  assert.deepEqual([cut.inject, cut.heal, cut.faultedNodes], [[{ action: 'partition', target: 'node-3' }], [{ action: 'unpartition', target: 'node-3' }], ['node-3']]);
+  assert.throws(() => planScenario('kill', view, { pauseMs: 0 }), /scenario kill needs --target/);
+  const one: ClusterView = { nodes: [{ name: 'node-1', zone: 'a', ready: true }], targetPods: [] };
+  assert.throws(() => planScenario('partition', one, { pauseMs: 0, target: 'node-1' }), /no Ready node would be left/);
 });

@@ -9,6 +9,12 @@ export const SCENARIOS = {
   'etcd-member-pause': 'SIGSTOP an etcd member (the leader unless --target names one) for --pause, then SIGCONT',
   'controller-manager-kill': 'SIGKILL the active (leader-elected) controller-manager',
   'zone-loss': 'kill every node of one zone that hosts a pod of the target Service (agents and pods)',
+  // One action on the process (container) --target names, or on etcd-leader / controller-manager-active.
+  kill: 'kill --target at once (SIGKILL; a node with its pods); start it again at the end',
+  stop: 'stop --target gracefully (SIGTERM, SIGKILL after 10 s, as docker stop) and keep it down; start it again at the end',
+  pause: 'freeze --target for --pause (SIGSTOP or docker pause; a node with its pods), then thaw it',
+  restart: 'restart --target gracefully (SIGTERM, then start it again and wait until it is ready) under traffic',
+  partition: 'cut --target off the network (containers only: docker network disconnect) for --duration, then reconnect it',
 } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
@@ -51,6 +57,12 @@ export interface ScenarioOptions {
 
 export function planScenario(name: ScenarioName, view: ClusterView, o: ScenarioOptions): ScenarioPlan {
   switch (name) {
+    case 'kill':
+    case 'stop':
+    case 'pause':
+    case 'restart':
+    case 'partition':
+      return planAction(name, view, o);
     case 'node-kill': {
       const node = pickNodes(view, o.target, 'node');
       return {
@@ -90,6 +102,41 @@ export function planScenario(name: ScenarioName, view: ClusterView, o: ScenarioO
       const t = o.target ?? 'controller-manager-active';
       return { scenario: name, description: `SIGKILL ${t}, restart it at the end`, faultedNodes: [], inject: [{ action: 'kill', target: t }], heal: [{ action: 'restart', target: t }] };
     }
+  }
+}
+
+/**
+ * One action on one named target. A node target takes its pods along, so the traffic
+ * clients must run on the other nodes.
+ */
+function planAction(name: 'kill' | 'stop' | 'pause' | 'restart' | 'partition', view: ClusterView, o: ScenarioOptions): ScenarioPlan {
+  const t = o.target;
+  if (t === undefined || t === '') {
+    throw new ScenarioError(`scenario ${name} needs --target: a process (etcd-1, apiserver-0, dns-1, node-2, ...), etcd-leader or controller-manager-active`);
+  }
+  const node = view.nodes.find((n) => n.name === t);
+  if (node && !view.nodes.some((n) => n.ready && n.name !== t)) throw new ScenarioError(`--target ${t}: no Ready node would be left to run the traffic clients`);
+  const pods = view.targetPods.filter((p) => p.node === t).map((p) => p.name);
+  const withPods = node ? ` with its pods${pods.length ? ` (${pods.join(', ')})` : ''}` : '';
+  const faultedNodes = node ? [t] : [];
+  switch (name) {
+    case 'kill':
+      return { scenario: name, description: `kill ${t}${withPods}, start it again at the end`, faultedNodes, inject: [{ action: 'kill', target: t }], heal: [{ action: 'restart', target: t }] };
+    case 'stop':
+      return { scenario: name, description: `stop ${t}${withPods} gracefully, start it again at the end`, faultedNodes, inject: [{ action: 'term', target: t }], heal: [{ action: 'restart', target: t }] };
+    case 'pause':
+      return {
+        scenario: name,
+        description: `freeze ${t}${withPods} for ${o.pauseMs / 1_000} s, then thaw it`,
+        faultedNodes,
+        inject: [{ action: 'stop', target: t }],
+        healAfterMs: o.pauseMs,
+        heal: [{ action: 'cont', target: t }],
+      };
+    case 'restart':
+      return { scenario: name, description: `restart ${t}${withPods} gracefully: stop it, start it again, wait until it is ready`, faultedNodes, inject: [{ action: 'term', target: t }, { action: 'restart', target: t }], heal: [] };
+    case 'partition':
+      return { scenario: name, description: `cut ${t}${withPods ? ' (its pods stay up, unreachable)' : ''} off the network, reconnect it at the end`, faultedNodes, inject: [{ action: 'partition', target: t }], heal: [{ action: 'unpartition', target: t }] };
   }
 }
 

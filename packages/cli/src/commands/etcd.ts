@@ -1,13 +1,9 @@
-// kemu etcd ...: look at, back up and restore the etcd members.
+// kemu etcd ...: look at, back up and restore the etcd members. Definitions only: each
+// action loads its implementation when it runs.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command } from 'commander';
-import { BoltFormatError, KvDecodeError, readSnapshotKeyspace, SnapshotHashError } from '@kemu/etcd';
-import { CliError } from '../context.js';
-import { etcdStatus, formatStatus } from '../etcd-status.js';
-import { pickMember, saveSnapshot, SnapshotError } from '../lifecycle/etcd-snapshot.js';
-import { restoreSnapshot } from '../lifecycle/snapshot-restore.js';
-import { formatTable } from '../table.js';
+import { CliError } from '../cli-error.js';
 import { loadPlan } from '../plan.js';
 import { say, stateDirOption } from './common.js';
 
@@ -19,12 +15,6 @@ function endpointsOf(o: { endpoints?: string; stateDir: string }): string[] {
   return plan.etcd.map((m) => m.client);
 }
 
-const snapshotFailure = (err: unknown): never => {
-  const unreadable = err instanceof BoltFormatError || err instanceof SnapshotHashError || err instanceof KvDecodeError;
-  if (err instanceof SnapshotError || unreadable) throw new CliError(`kemu etcd snapshot: ${err.message}`, 1, { cause: err });
-  throw err;
-};
-
 export function registerEtcdCommands(program: Command): void {
   const etcd = program.command('etcd').description('look at, back up and restore the etcd members');
   etcd
@@ -34,6 +24,7 @@ export function registerEtcdCommands(program: Command): void {
     .addOption(stateDirOption())
     .addHelpText('after', '\nExits 1 when no member answers or the members do not agree on exactly one leader.')
     .action(async (o: { endpoints?: string; stateDir: string }) => {
+      const { etcdStatus, formatStatus } = await import('../etcd-status.js');
       const rows = await etcdStatus(endpointsOf(o));
       say(formatStatus(rows));
       const leaders = rows.filter((r) => r.leader).length;
@@ -46,12 +37,12 @@ export function registerEtcdCommands(program: Command): void {
       }
     });
 
-  const snapshot = etcd.command('snapshot').description('back up the whole cluster state to a file, and restore it');
+  const snapshot = etcd.command('snapshot').description('back up the whole cluster state to a file, restore it, or check a file');
   snapshot
     .command('save')
     .description('write a snapshot of the etcd keyspace (every Kubernetes object) to FILE')
     .argument('<file>', 'where to write it (replaced if it exists)')
-    .option('--endpoint <host:port>', 'the member to ask (default: the leader)')
+    .option('--endpoint <host:port>', "the member to ask (default: the leader of the cluster in --state-dir, else the first member that answers)")
     .addOption(stateDirOption())
     .addHelpText(
       'after',
@@ -64,6 +55,7 @@ export function registerEtcdCommands(program: Command): void {
       ].join('\n'),
     )
     .action(async (file: string, o: { endpoint?: string; stateDir: string }) => {
+      const [{ pickMember, saveSnapshot }, { snapshotFailure }] = await Promise.all([import('../lifecycle/etcd-snapshot.js'), import('./snapshot-failure.js')]);
       try {
         const endpoint = o.endpoint ?? (await pickMember(endpointsOf({ stateDir: o.stateDir })));
         const { bytes, keyspace } = await saveSnapshot(endpoint, file);
@@ -97,6 +89,7 @@ export function registerEtcdCommands(program: Command): void {
       ].join('\n'),
     )
     .action(async (file: string, o: { stateDir: string }) => {
+      const [{ restoreSnapshot }, { snapshotFailure }] = await Promise.all([import('../lifecycle/snapshot-restore.js'), import('./snapshot-failure.js')]);
       try {
         const r = await restoreSnapshot(o.stateDir, file, say);
         say(
@@ -110,8 +103,9 @@ export function registerEtcdCommands(program: Command): void {
   snapshot
     .command('status')
     .description('what a snapshot file holds: revision, keys, leases, size (it is checked first)')
-    .argument('<file>')
-    .action((file: string) => {
+    .argument('<file>', 'a snapshot from kemu etcd snapshot save (or etcdctl snapshot save)')
+    .action(async (file: string) => {
+      const [{ readSnapshotKeyspace }, { formatTable }, { snapshotFailure }] = await Promise.all([import('@kemu/etcd'), import('../table.js'), import('./snapshot-failure.js')]);
       let bytes: Buffer;
       try {
         bytes = readFileSync(file);

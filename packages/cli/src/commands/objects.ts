@@ -1,16 +1,17 @@
 // kemu apply, get, describe, delete, scale, expose, rollout: kubectl's object commands.
-// The work is in ../objects/ (pure cores with unit tests, one driver per command).
+// Definitions only; the work is in ../objects/ (pure cores with unit tests, one driver per
+// command), loaded by each action when it runs so that `kemu --help` stays cheap.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { runApply } from '../objects/apply-command.js';
-import { runDelete } from '../objects/delete-command.js';
-import { runDescribe } from '../objects/describe-command.js';
+import type { ApplyFlags } from '../objects/apply-command.js';
+import type { DeleteFlags } from '../objects/delete-command.js';
+import type { DescribeFlags } from '../objects/describe-command.js';
 import { SERVICE_TYPES } from '../objects/expose.js';
-import { runExpose } from '../objects/expose-command.js';
-import { runGet } from '../objects/get-command.js';
-import { kindHelp } from '../objects/kinds.js';
-import { OUTPUT_FORMATS } from '../objects/output.js';
-import { runRolloutStatus } from '../objects/rollout-command.js';
-import { runScale } from '../objects/scale-command.js';
+import type { ExposeFlags } from '../objects/expose-command.js';
+import type { GetFlags } from '../objects/get-command.js';
+import { kindHelp } from '../objects/kind-aliases.js';
+import { OUTPUT_FORMATS } from '../objects/output-formats.js';
+import type { RolloutStatusFlags } from '../objects/rollout-command.js';
+import type { ScaleFlags } from '../objects/scale-command.js';
 import { stateDirOption } from './common.js';
 
 /** -f, repeatable: every value is kept, in order. */
@@ -63,7 +64,7 @@ export function registerObjectCommands(program: Command): void {
       .addOption(new Option('-f, --filename <file|dir|->', 'manifest file, directory or - for stdin (repeatable)').argParser(collect))
       .option('-R, --recursive', 'also read the subdirectories of a directory given with -f')
       .addHelpText('after', examples(['# Create or update what app.yaml describes', 'kemu apply -f app.yaml', '# Every manifest in a directory, then one from stdin', 'kemu apply -f manifests/ -f - < extra.yaml'])),
-  ).action((o: Parameters<typeof runApply>[0]) => runApply(o));
+  ).action(async (o: ApplyFlags) => (await import('../objects/apply-command.js')).runApply(o));
 
   connection(
     program
@@ -79,7 +80,7 @@ export function registerObjectCommands(program: Command): void {
       .option('-l, --selector <selector>', 'label selector, e.g. app=hello,tier!=db or "env in (a,b)"')
       .option('--field-selector <selector>', 'field selector: metadata.name, metadata.namespace, spec.nodeName (e.g. spec.nodeName=node-1)')
       .option('-A, --all-namespaces', 'list across all namespaces (adds a NAMESPACE column)')
-      .option('-w, --watch', 'after listing, print a line per change until interrupted')
+      .option('-w, --watch', 'after listing, print a line (or, with -o yaml|json, an object) per change until interrupted')
       .addOption(new Option('-L, --label-columns <key>', 'add a column with the value of this label (repeatable)').argParser(collect))
       .option('--show-labels', 'add a LABELS column')
       .addHelpText(
@@ -97,9 +98,9 @@ export function registerObjectCommands(program: Command): void {
           'kemu get nodes -L topology.kubernetes.io/zone',
         ]),
       ),
-  ).action((kind: string, names: string[], o: Parameters<typeof runGet>[1]) => {
+  ).action(async (kind: string, names: string[], o: GetFlags) => {
     quietOnBrokenPipe();
-    return runGet([kind, ...names], o);
+    return (await import('../objects/get-command.js')).runGet([kind, ...names], o);
   });
 
   connection(
@@ -116,9 +117,9 @@ export function registerObjectCommands(program: Command): void {
       .option('-l, --selector <selector>', 'label selector, when no name is given')
       .option('-A, --all-namespaces', 'look in every namespace')
       .addHelpText('after', examples(['kemu describe service hello', 'kemu describe deploy/hello', 'kemu describe node node-1', '# Every pod whose name starts with hello', 'kemu describe pods hello'])),
-  ).action((kind: string, names: string[], o: Parameters<typeof runDescribe>[1]) => {
+  ).action(async (kind: string, names: string[], o: DescribeFlags) => {
     quietOnBrokenPipe();
-    return runDescribe([kind, ...names], o);
+    return (await import('../objects/describe-command.js')).runDescribe([kind, ...names], o);
   });
 
   connection(
@@ -137,9 +138,9 @@ export function registerObjectCommands(program: Command): void {
       .option('-l, --selector <selector>', 'delete the objects matching this label selector')
       .option('--all', 'delete every object of the kind in the namespace')
       .option('-A, --all-namespaces', 'with -l or --all: in every namespace')
-      .option('--grace-period <seconds>', 'seconds a pod gets to terminate (default: its own terminationGracePeriodSeconds; 0 only with --force)')
+      .option('--grace-period <seconds>', "seconds a pod gets to terminate (default: its own terminationGracePeriodSeconds); 0 means 1 unless --force")
       .option('--now', 'terminate pods at once (--grace-period=1)')
-      .option('--force', 'with --grace-period=0: remove pods from the API without waiting for them to stop')
+      .option('--force', 'remove the objects from the API at once, without waiting for pods to stop (implies --grace-period=0 unless one is given)')
       .addOption(new Option('--wait [bool]', 'wait until the objects are gone (--wait=false to return at once)').default(true).argParser(bool))
       .option('--timeout <duration>', 'how long to wait for the objects to be gone (0: no limit)', '60s')
       .option('--ignore-not-found', 'treat objects that do not exist as deleted')
@@ -147,7 +148,7 @@ export function registerObjectCommands(program: Command): void {
         'after',
         examples(['kemu delete pod hello-5d8f7-abcde', 'kemu delete deploy/hello svc/hello', 'kemu delete pods -l app=hello --grace-period=5', 'kemu delete -f app.yaml']),
       ),
-  ).action((kind: string | undefined, names: string[], o: Parameters<typeof runDelete>[1]) => runDelete(kind ? [kind, ...names] : [], o));
+  ).action(async (kind: string | undefined, names: string[], o: DeleteFlags) => (await import('../objects/delete-command.js')).runDelete(kind ? [kind, ...names] : [], o));
 
   connection(
     program
@@ -159,7 +160,7 @@ export function registerObjectCommands(program: Command): void {
       .option('--replicas <count>', 'the new number of replicas (required)')
       .option('--current-replicas <count>', 'precondition: the number of replicas the object must have now')
       .addHelpText('after', examples(['kemu scale deployment/hello --replicas=5', 'kemu scale deploy hello --replicas 2 --current-replicas 5'])),
-  ).action((kind: string, names: string[], o: Parameters<typeof runScale>[1]) => runScale([kind, ...names], o));
+  ).action(async (kind: string, names: string[], o: ScaleFlags) => (await import('../objects/scale-command.js')).runScale([kind, ...names], o));
 
   connection(
     program
@@ -168,7 +169,7 @@ export function registerObjectCommands(program: Command): void {
       .description(
         "Create a Service that selects the pods of a Deployment or ReplicaSet (its matchLabels), a Pod (its labels) or a Service (its selector). " +
           'The Service is named after the object unless --name is given and gets its labels. Without --port, it gets one port per container port ' +
-          '(named port-1, port-2... when there are several); --target-port defaults to the port.',
+          "(named port-1, port-2... when there are several), or an exposed Service's own ports; --target-port defaults to the port.",
       )
       .argument('<kind>', 'deployment, replicaset, pod or service (or KIND/NAME)')
       .argument('[name]', 'name of the object')
@@ -182,7 +183,7 @@ export function registerObjectCommands(program: Command): void {
         'after',
         examples(['# A ClusterIP Service on port 80 for the pods of Deployment hello, which listen on 8080', 'kemu expose deployment hello --port 80 --target-port 8080', '# Reachable from outside on every node', 'kemu expose deployment currency-exchange --type=LoadBalancer --port 8000']),
       ),
-  ).action((kind: string, name: string | undefined, o: Parameters<typeof runExpose>[1]) => runExpose(name ? [kind, name] : [kind], o));
+  ).action(async (kind: string, name: string | undefined, o: ExposeFlags) => (await import('../objects/expose-command.js')).runExpose(name ? [kind, name] : [kind], o));
 
   const rollout = program
     .command('rollout')
@@ -201,5 +202,7 @@ export function registerObjectCommands(program: Command): void {
       .option('--timeout <duration>', 'give up after this long, e.g. 60s or 2m (0: wait forever)', '0s')
       .addOption(new Option('--watch [bool]', 'wait for the rollout to finish (--watch=false prints the state once)').default(true).argParser(bool))
       .addHelpText('after', examples(['kemu rollout status deployment/hello --timeout 60s'])),
-  ).action((kind: string, name: string | undefined, o: Parameters<typeof runRolloutStatus>[1]) => runRolloutStatus(name ? [kind, name] : [kind], o));
+  ).action(
+    async (kind: string, name: string | undefined, o: RolloutStatusFlags) => (await import('../objects/rollout-command.js')).runRolloutStatus(name ? [kind, name] : [kind], o),
+  );
 }

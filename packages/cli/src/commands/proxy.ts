@@ -1,7 +1,6 @@
-// kemu proxy ...: the node agents' Service forwarding.
+// kemu proxy ...: the node agents' Service forwarding. Definitions only: the action loads
+// its implementation when it runs.
 import { type Command } from 'commander';
-import { openContext } from '../context.js';
-import { proxyRules } from '../proxy-rules.js';
 import { stateDirOption } from './common.js';
 
 export function registerProxyCommands(program: Command): void {
@@ -18,6 +17,7 @@ export function registerProxyCommands(program: Command): void {
         'ops port (GET http://<node-ip>:10256/rules). Exits 1 when either does not answer.',
     )
     .action(async (o: { node: string; service?: string; stateDir: string }) => {
+      const [{ openContext }, { proxyRules }] = await Promise.all([import('../context.js'), import('../proxy-rules.js')]);
       const ctx = openContext({ stateDir: o.stateDir });
       try {
         process.stdout.write(await proxyRules(ctx.client, ctx.servers, o.node, o.service));

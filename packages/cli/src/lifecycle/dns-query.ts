@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { decodeMessage, encodeQuery, rcodeName, tcpExchange, typeName, type DnsMessage, type DnsRecord } from '@kemu/dns';
+import { POD_NDOTS, POD_SEARCH } from './dns-query-names.js';
 
 /** A fully qualified name with its final dot ("." for the root). */
 export function fqdn(name: string): string {
@@ -14,9 +15,7 @@ export function reverseName(ip: string): string | undefined {
   return `${m.slice(1).reverse().join('.')}.in-addr.arpa.`;
 }
 
-/** The resolv.conf a pod in namespace `default` gets in a cluster.local cluster. */
-export const POD_SEARCH = ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'] as const;
-export const POD_NDOTS = 5;
+export { POD_NDOTS, POD_SEARCH } from './dns-query-names.js';
 
 /**
  * The names a stub resolver with `search` and `options ndots:N` tries for `name`, in

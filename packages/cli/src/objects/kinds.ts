@@ -1,17 +1,7 @@
 import { isResourceName, RESOURCES, resourceInfo, type ResourceName } from '@kemu/api';
+import { ALIASES } from './kind-aliases.js';
 
-/** The names kubectl accepts for a resource besides its plural and its kind. */
-const ALIASES: Record<ResourceName, { singular: string; short: readonly string[] }> = {
-  namespaces: { singular: 'namespace', short: ['ns'] },
-  nodes: { singular: 'node', short: ['no'] },
-  pods: { singular: 'pod', short: ['po'] },
-  services: { singular: 'service', short: ['svc'] },
-  endpoints: { singular: 'endpoints', short: ['ep'] },
-  endpointslices: { singular: 'endpointslice', short: ['eps'] },
-  replicasets: { singular: 'replicaset', short: ['rs'] },
-  deployments: { singular: 'deployment', short: ['deploy'] },
-  leases: { singular: 'lease', short: [] },
-};
+export { kindHelp } from './kind-aliases.js';
 
 export const RESOURCE_NAMES = Object.keys(RESOURCES) as ResourceName[];
 
@@ -111,12 +101,4 @@ export function parseTargets(args: readonly string[], verb = 'get'): Target[] {
     throw new TargetError('arguments in resource/name form must have a single resource and name');
   }
   return resources.map((resource) => ({ resource, names: [...names] }));
-}
-
-/** The names a resource answers to, for help text: `pods (po)`. */
-export function kindHelp(): string {
-  return RESOURCE_NAMES.map((r) => {
-    const short = ALIASES[r].short;
-    return short.length ? `${r} (${short.join(', ')})` : r;
-  }).join(', ');
 }

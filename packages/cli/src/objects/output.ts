@@ -1,8 +1,6 @@
 import { stringify } from 'yaml';
 
-/** What `-o` accepts besides the default table. */
-export const OUTPUT_FORMATS = ['wide', 'yaml', 'json', 'name'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from './output-formats.js';
 
 /**
  * A copy of a JSON value with every object's keys in sorted order: kubectl prints objects
