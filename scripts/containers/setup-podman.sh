@@ -28,6 +28,9 @@ missing=""
 for pkg in podman runc docker-compose debootstrap iproute2 curl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $pkg"
 done
+# The docker CLI drives the engine (compose, the chaos scripts, the tests); podman-docker
+# provides one where there is none.
+command -v docker >/dev/null 2>&1 || missing="$missing podman-docker"
 if [ -n "$missing" ]; then
   say "installing:$missing"
   export DEBIAN_FRONTEND=noninteractive

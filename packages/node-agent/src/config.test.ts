@@ -25,6 +25,14 @@ describe('node agent flags', () => {
     assert.equal(c.stopPodsOnExit, false);
   });
 
+  test('connect timeouts: shorter in container mode, where a dead node answers no SYN; --dial-timeouts sets them', () => {
+    assert.deepEqual(resolve(REQUIRED).dialTimeoutsMs, [1200, 2500, 5000]);
+    assert.deepEqual(resolve([...REQUIRED, '--network-mode', 'container']).dialTimeoutsMs, [400, 1200, 2500]);
+    assert.deepEqual(resolve([...REQUIRED, '--dial-timeouts', '300ms, 1s']).dialTimeoutsMs, [300, 1000]);
+    assert.throws(() => resolve([...REQUIRED, '--dial-timeouts', '10ms']), (err: unknown) => err instanceof ConfigError && /--dial-timeouts: "10ms": want 1 to 8 durations of at least 50ms/.test(err.message));
+    assert.throws(() => resolve([...REQUIRED, '--dial-timeouts', 'soon']), /dial-timeouts/);
+  });
+
   test('durations, algorithms and --proxy=false are read', () => {
     const c = resolve([...REQUIRED, '--proxy-algorithm', 'least-connections', '--node-lease-renew-interval', '500ms', '--udp-idle-timeout', '2s', '--proxy=false']);
     assert.equal(c.algorithm, 'least-connections');

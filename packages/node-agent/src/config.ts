@@ -7,6 +7,15 @@ import type { Algorithm } from './proxy/types.js';
 
 const ALGORITHMS: readonly Algorithm[] = ['random', 'round-robin', 'least-connections'];
 const FORWARDERS = ['auto', 'native', 'js'] as const;
+
+/**
+ * Connect timeouts per network mode. Local mode: a dead pod refuses at once on the shared
+ * loopback, so the timeout only matters in a burst of thousands of connects, where a short
+ * one aborts dials that were about to succeed (see DataPlaneLimits.dialTimeoutsMs). Container
+ * mode: a node that died takes its address with it and SYNs to its pods vanish without an
+ * answer until the neighbour entry fails (seconds), so the next endpoint is tried sooner.
+ */
+const DEFAULT_DIAL_TIMEOUTS = { local: '1.2s,2.5s,5s', container: '400ms,1.2s,2.5s' } as const;
 export type ForwarderChoice = (typeof FORWARDERS)[number];
 
 /** The agent's flags (kubelet's and kube-proxy's names where they have the same setting). */
@@ -26,6 +35,11 @@ export const nodeAgentOptions = {
   forwarderThreads: { kind: 'string', description: 'native forwarder: byte-moving threads (0: one per core, at most 8)', default: '0' },
   maxConnections: { kind: 'string', description: 'TCP connections open at once through this agent (default: from the open-file limit)', default: '' },
   udpIdleTimeout: { kind: 'string', description: 'UDP session idle timeout', default: '30s' },
+  dialTimeouts: {
+    kind: 'string',
+    description: 'connect timeouts of successive endpoint attempts, comma separated (default: 1.2s,2.5s,5s in local mode, 400ms,1.2s,2.5s in container mode)',
+    default: '',
+  },
   minSyncPeriod: { kind: 'string', description: 'least time between two applications of Service/EndpointSlice changes', default: '0s' },
   syncPeriod: { kind: 'string', description: 'most time between two full checks of the forwarding table', default: '30s' },
   nodeLeaseDuration: { kind: 'string', description: 'leaseDurationSeconds of the node Lease', default: '40s' },
@@ -64,6 +78,8 @@ export interface NodeAgentConfig {
   /** undefined: derived from the open-file limit at start. */
   maxConnections: number | undefined;
   udpIdleTimeoutMs: number;
+  /** Connect timeout of each attempt, one attempt per entry (another endpoint when there is one). */
+  dialTimeoutsMs: number[];
   minSyncPeriodMs: number;
   syncPeriodMs: number;
   leaseDurationSeconds: number;
@@ -127,6 +143,14 @@ export function resolveConfig(flags: NodeAgentFlags, readFile: (path: string) =>
       throw new ConfigError(`--max-connections: ${JSON.stringify(flags.maxConnections)} is not a positive integer`);
     }
   }
+  const dialTimeoutsMs = (flags.dialTimeouts || DEFAULT_DIAL_TIMEOUTS[flags.networkMode])
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => parseDuration(d, 'dial-timeouts'));
+  if (dialTimeoutsMs.length === 0 || dialTimeoutsMs.length > 8 || dialTimeoutsMs.some((t) => t < 50)) {
+    throw new ConfigError(`--dial-timeouts: ${JSON.stringify(flags.dialTimeouts)}: want 1 to 8 durations of at least 50ms`);
+  }
   const ops = parseHostPort(flags.opsAddr || `${nodeIP}:10256`, 'ops-addr');
   const leaseDurationMs = parseDuration(flags.nodeLeaseDuration, 'node-lease-duration');
   if (leaseDurationMs < 1000) throw new ConfigError('--node-lease-duration: must be at least 1s');
@@ -146,6 +170,7 @@ export function resolveConfig(flags: NodeAgentFlags, readFile: (path: string) =>
     forwarderThreads,
     maxConnections,
     udpIdleTimeoutMs: parseDuration(flags.udpIdleTimeout, 'udp-idle-timeout'),
+    dialTimeoutsMs,
     minSyncPeriodMs: parseDuration(flags.minSyncPeriod, 'min-sync-period'),
     syncPeriodMs: parseDuration(flags.syncPeriod, 'sync-period'),
     leaseDurationSeconds: Math.round(leaseDurationMs / 1000),

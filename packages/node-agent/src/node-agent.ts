@@ -70,7 +70,7 @@ export class NodeAgent {
         forwarder: config.forwarder,
         forwarderThreads: config.forwarderThreads,
         maxConnections: config.maxConnections,
-        limits: { udpIdleTimeoutMs: config.udpIdleTimeoutMs },
+        limits: { udpIdleTimeoutMs: config.udpIdleTimeoutMs, dialTimeoutsMs: config.dialTimeoutsMs },
         minSyncPeriodMs: config.minSyncPeriodMs,
         syncPeriodMs: config.syncPeriodMs,
         log,

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Under traffic: pause (docker pause: every process frozen) a process for --pause (default 10s), then unpause it.
+# TARGET: etcd-0..2, etcd-leader, apiserver-0..1, controller-manager-0..1,
+# controller-manager-active, dns-0..1, node-1..3.
+# Usage: scripts/chaos/pause.sh TARGET [kemu chaos run flags...]
+#   e.g. scripts/chaos/pause.sh etcd-leader --duration 20s
+. "$(dirname "$0")/lib.sh"
+if [ $# -lt 1 ]; then
+  sed -n '2,6p' "$self" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
+target=$1
+shift
+chaos pause --target "$target" "$@"
