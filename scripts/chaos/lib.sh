@@ -19,3 +19,17 @@ fi
 chaos() {
   exec node packages/cli/dist/main.js chaos run "$@" --compose
 }
+
+# chaos_on_target SCENARIO TARGET [flags...]: the usage (the calling script's header) when
+# TARGET is missing.
+chaos_on_target() {
+  scenario=$1
+  shift
+  if [ $# -lt 1 ]; then
+    sed -n '2,6p' "$self" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+  fi
+  target=$1
+  shift
+  chaos "$scenario" --target "$target" "$@"
+}

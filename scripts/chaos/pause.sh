@@ -5,10 +5,4 @@
 # Usage: scripts/chaos/pause.sh TARGET [kemu chaos run flags...]
 #   e.g. scripts/chaos/pause.sh etcd-leader --duration 20s
 . "$(dirname "$0")/lib.sh"
-if [ $# -lt 1 ]; then
-  sed -n '2,6p' "$self" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-fi
-target=$1
-shift
-chaos pause --target "$target" "$@"
+chaos_on_target pause "$@"

@@ -15,6 +15,8 @@ test('the project\'s containers come from docker ps lines; the demo job is not a
   assert.equal(composeProjectName('My.Kemu Checkout'), 'mykemucheckout');
 });
 
+const STATUS_AFTER = { kill: 'exited', stop: 'exited', start: 'running', pause: 'paused', unpause: 'running' } as const;
+
 /** A docker CLI that keeps the state of a few containers and records every call. */
 function engine(): { cli: EngineCli; calls: string[]; states: Map<string, { status: string; health: string; nets: Record<string, string> }> } {
   const calls: string[] = [];
@@ -34,20 +36,12 @@ function engine(): { cli: EngineCli; calls: string[]; states: Map<string, { stat
         if (args[2]?.includes('Networks')) return JSON.stringify(Object.fromEntries(Object.entries(s.nets).map(([n, ip]) => [n, { IPAddress: ip }])));
         return `${s.status} ${s.status === 'running' || s.status === 'paused'} ${s.health}\n`;
       case 'kill':
-        s!.status = 'exited';
-        return '';
       case 'stop':
-        s!.status = 'exited';
-        return '';
       case 'start':
-        s!.status = 'running';
-        s!.health = 'healthy';
-        return '';
       case 'pause':
-        s!.status = 'paused';
-        return '';
       case 'unpause':
-        s!.status = 'running';
+        s!.status = STATUS_AFTER[args[0]];
+        if (args[0] === 'start') s!.health = 'healthy';
         return '';
       case 'network':
         if (args[1] === 'disconnect') delete s!.nets[args[2]!];
