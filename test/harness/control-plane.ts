@@ -69,6 +69,16 @@ export class ControlPlane {
     return `${this.opts.ipPrefix}.${11 + i}:6443`;
   }
 
+  /** The Kubernetes HTTP API (HTTPS) of apiserver i, for kubectl and client libraries. */
+  restUrl(i = 0): string {
+    return `https://${this.opts.ipPrefix}.${11 + i}:8080`;
+  }
+
+  /** The self-signed certificate apiserver i serves its HTTP API with (a kubeconfig's CA). */
+  restCertFile(i = 0): string {
+    return join(this.etcd.dir, `apiserver-${i}.crt`);
+  }
+
   apiserverEndpoints(): string[] {
     return this.apiservers.map((_, i) => this.apiserverAddr(i));
   }
@@ -83,6 +93,9 @@ export class ControlPlane {
         '--etcd-servers', this.etcd.endpoints().join(','),
         '--bind-address', host,
         '--ops-addr', `${host}:6444`,
+        '--rest-addr', `${host}:8080`,
+        '--tls-cert-file', this.restCertFile(i),
+        '--tls-private-key-file', join(this.etcd.dir, `apiserver-${i}.key`),
         '--token-auth-file', this.tokenFile,
         '--endpoint-reconcile-interval', '1000',
         '--master-lease-ttl', '3',

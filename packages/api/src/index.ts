@@ -31,6 +31,9 @@ export {
 export { ApiError, apiError, errors, isApiError, Reason, type StatusTarget } from './errors.js';
 export { FieldPath, FieldError, GoLiteral, FieldErrorType, fieldErrors, formatValue, invalidError } from './field-errors.js';
 export { decodeObject } from './decode.js';
+// The field tables behind decodeObject, for servers that describe the schema (OpenAPI).
+export { schema as objectSchema } from './gen/kemu/api/schema.js';
+export type { FieldKind, MessageSchema } from './schema-types.js';
 export { applyMergePatch } from './merge-patch.js';
 export {
   Selector,
@@ -55,3 +58,4 @@ export {
   type WatchHandle,
 } from './client.js';
 export { Informer, indexers, objectKey, selectByLabels, type InformerHandlers, type InformerOptions } from './informer.js';
+export { age, humanDuration } from './human-duration.js';

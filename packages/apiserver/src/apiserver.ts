@@ -10,6 +10,8 @@ import type { ApiserverConfig } from './config.js';
 import { EtcdClient } from './etcd/etcd-client.js';
 import { EtcdWatchMux } from './etcd/watch-mux.js';
 import { ApiGrpcService } from './grpc-server.js';
+import { KubeHttpServer } from './http/server.js';
+import { servingCert } from './http/serving-cert.js';
 import { Registry } from './storage/registry.js';
 
 /** The apiserver process: etcd client + watch caches + gRPC API + bootstrap objects. */
@@ -19,6 +21,7 @@ export class Apiserver {
   private service: ApiGrpcService | undefined;
   private server: Server | undefined;
   private listener: NetServer | undefined;
+  private http: KubeHttpServer | undefined;
   private ops: OpsServer | undefined;
   private bootstrap: Bootstrap | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -60,6 +63,21 @@ export class Apiserver {
     this.server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 512 * 1024 * 1024 });
     this.server.addService(apiserverpb.ApiService, this.service.implementation());
     this.listener = await serveGrpc(this.server, `${c.bindAddress}:${c.securePort}`);
+    const rest = restAddress(c);
+    if (rest) {
+      const [host, port] = splitAddr(rest);
+      const cert = servingCert(c.tlsCertFile, c.tlsPrivateKeyFile, [host, c.bindAddress, c.advertiseAddress]);
+      this.http = new KubeHttpServer(registry, auth, this.log, this.ops.registry, {
+        host,
+        port,
+        certPem: cert.certPem,
+        keyPem: cert.keyPem,
+        maxBodyBytes: c.maxRequestBytes,
+        bookmarkIntervalMs: c.bookmarkInterval,
+        notReady: () => (this.ready ? undefined : 'watch caches not ready'),
+      });
+      await this.http.start();
+    }
     this.bootstrap = new Bootstrap(registry, this.etcd, this.log, {
       advertiseAddress: c.advertiseAddress || c.bindAddress,
       securePort: c.securePort,
@@ -70,7 +88,7 @@ export class Apiserver {
     await retry(() => this.bootstrap!.start(), this.log, 'bootstrap objects');
     if (c.compactionInterval > 0) this.scheduleCompaction(c.compactionInterval);
     this.ready = true;
-    this.log.info({ addr: `${c.bindAddress}:${c.securePort}`, etcd: c.etcdServers }, 'apiserver serving');
+    this.log.info({ addr: `${c.bindAddress}:${c.securePort}`, rest: rest ? `https://${rest}` : 'off', etcd: c.etcdServers }, 'apiserver serving');
   }
 
   /**
@@ -80,10 +98,17 @@ export class Apiserver {
    */
   private scheduleCompaction(intervalMs: number): void {
     let previous = 0;
+    let compacted = 0;
     const tick = async (): Promise<void> => {
       const rev = await this.etcd!.currentRevision();
-      if (previous > 0) await this.etcd!.compact(previous);
+      const target = previous;
       previous = rev;
+      // After a quiet interval the target is the revision compacted last time, which etcd
+      // refuses ("required revision has been compacted"): nothing to do then.
+      if (target > compacted) {
+        await this.etcd!.compact(target);
+        compacted = target;
+      }
     };
     this.compactTimer = setInterval(() => {
       tick().catch((err: unknown) => this.log.warn({ err }, 'compaction failed'));
@@ -95,6 +120,7 @@ export class Apiserver {
     clearInterval(this.compactTimer);
     await this.bootstrap?.stop();
     this.service?.stop();
+    await this.http?.stop();
     await shutdownGrpc(this.server, this.listener);
     this.mux?.stop();
     this.etcd?.close();
@@ -112,6 +138,12 @@ async function retry(fn: () => Promise<void>, log: Logger, what: string): Promis
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+/** host:port of the Kubernetes HTTP API, or undefined when it is off. */
+export function restAddress(c: Pick<ApiserverConfig, 'restAddr' | 'bindAddress'>): string | undefined {
+  if (c.restAddr === 'off') return undefined;
+  return c.restAddr || `${c.bindAddress}:8080`;
 }
 
 function splitAddr(addr: string): [string, number] {

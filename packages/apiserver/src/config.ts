@@ -13,6 +13,18 @@ export const APISERVER_OPTIONS = {
     description: 'address listed in the kubernetes Endpoints (default: --bind-address)',
     default: '',
   },
+  restAddr: {
+    kind: 'string',
+    description: 'host:port for the Kubernetes HTTP API (JSON over HTTPS, for kubectl); default <bind-address>:8080, "off" disables it',
+    default: '',
+  },
+  tlsCertFile: {
+    kind: 'string',
+    description: 'PEM certificate for the HTTP API; created (self-signed) if the file does not exist; default: one made at start, in memory',
+    default: '',
+  },
+  tlsPrivateKeyFile: { kind: 'string', description: 'PEM private key for --tls-cert-file (created with it)', default: '' },
+  maxRequestBytes: { kind: 'int', description: 'largest request body the HTTP API accepts (413 above)', default: 3 * 1024 * 1024 },
   opsAddr: { kind: 'string', description: 'host:port for /healthz, /readyz and /metrics', default: '127.0.2.1:6444' },
   serviceClusterIpRange: { kind: 'string', description: 'CIDR ClusterIPs are allocated from', default: '127.96.0.0/16' },
   serviceNodePortRange: { kind: 'string', description: 'range node ports are allocated from', default: '30000-32767' },

@@ -6,7 +6,7 @@ import { planEtcdCluster } from '@kemu/etcd';
 import { NODE_AGENT_V8_FLAGS, signalRecordedPodProcesses } from '@kemu/node-agent';
 import { addressInUseFromLog, busyMessage, firstBusyAddress, tcpListen, type ListenAddress } from './lifecycle/port-check.js';
 import { controllerManagerProfileArgs, nodeAgentProfileArgs, PROFILE_TIMINGS } from './lifecycle/profiles.js';
-import { PROFILES, savePlan, type ClusterPlan, type ProfileName } from './plan.js';
+import { PROFILES, restAddress, savePlan, type ClusterPlan, type ProfileName } from './plan.js';
 import { isAlive, logSize, logTail, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
 import { COMPONENTS, type Component } from './components.js';
@@ -108,6 +108,7 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
     tokens(stateDir);
     for (const a of cluster.apiservers) {
       const [host, port] = a.grpc.split(':') as [string, string];
+      const rest = restAddress(a);
       out.push({
         component: 'apiserver',
         name: a.name,
@@ -119,10 +120,13 @@ function plan(stateDir: string, o: UpOptions): Planned[] {
           '--ops-addr', hostPort(a.opsUrl),
           '--token-auth-file', join(stateDir, 'tokens.csv'),
           '--service-cluster-ip-range', cluster.serviceCIDR,
+          '--rest-addr', rest,
+          '--tls-cert-file', servingCertFile(stateDir, a.name),
+          '--tls-private-key-file', join(stateDir, 'tls', `${a.name}.key`),
         ],
         opsUrl: a.opsUrl,
-        describe: `gRPC ${a.grpc}`,
-        listens: [tcpListen(a.grpc), tcpListen(a.opsUrl)],
+        describe: `gRPC ${a.grpc}, Kubernetes API https://${rest}`,
+        listens: [tcpListen(a.grpc), tcpListen(a.opsUrl), tcpListen(rest)],
       });
     }
   }
@@ -251,7 +255,55 @@ export async function up(o: UpOptions): Promise<ProcessRecord[]> {
     writeProcesses(stateDir, records.filter((r) => !startedNow.includes(r) && isAlive(r)));
     throw err;
   }
+  if (o.components.includes('apiserver')) {
+    const file = writeKubeconfig(stateDir, o.plan);
+    progress(`kubectl: export KUBECONFIG=${file}`);
+  }
   return records;
+}
+
+/** Where an apiserver keeps the self-signed certificate of its HTTP API (made on first start). */
+function servingCertFile(stateDir: string, apiserver: string): string {
+  return join(stateDir, 'tls', `${apiserver}.crt`);
+}
+
+/**
+ * `<state-dir>/kubeconfig` for kubectl and Kubernetes client libraries: the first
+ * apiserver's HTTP API, its certificate as the CA, and the admin bearer token.
+ */
+export function writeKubeconfig(stateDir: string, cluster: ClusterPlan): string {
+  const dir = resolve(stateDir);
+  const first = cluster.apiservers[0];
+  if (!first) throw new UpError('the cluster plan has no apiserver', 'apiserver');
+  const ca = readFileSync(servingCertFile(dir, first.name)).toString('base64');
+  const file = join(dir, 'kubeconfig');
+  const name = `kemu-${cluster.block}`;
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: ${name}`,
+      '  cluster:',
+      `    server: https://${restAddress(first)}`,
+      `    certificate-authority-data: ${ca}`,
+      'users:',
+      `- name: ${name}-admin`,
+      '  user:',
+      `    token: ${tokens(dir).admin}`,
+      'contexts:',
+      `- name: ${name}`,
+      '  context:',
+      `    cluster: ${name}`,
+      `    user: ${name}-admin`,
+      '    namespace: default',
+      `current-context: ${name}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
 }
 
 /** Why a started process did not become ready, with the end of its log. */

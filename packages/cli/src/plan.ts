@@ -19,7 +19,8 @@ export interface ClusterPlan {
   /** First three octets of the etcd members' addresses (members .1 .. .3). */
   etcdIpPrefix: string;
   etcd: Array<{ name: string; client: string; metricsUrl: string }>;
-  apiservers: Array<{ name: string; grpc: string; opsUrl: string }>;
+  /** `rest`: host:port of the Kubernetes HTTP API (HTTPS, for kubectl); plans saved before it existed lack it (see restAddress). */
+  apiservers: Array<{ name: string; grpc: string; opsUrl: string; rest?: string }>;
   controllerManagers: Array<{ name: string; opsUrl: string }>;
   dns: Array<{ name: string; listen: string; opsUrl: string }>;
   nodes: NodePlan[];
@@ -81,6 +82,7 @@ export function makePlan(o: PlanOptions = {}): ClusterPlan {
       name: apiservers === 1 ? 'apiserver' : `apiserver-${i}`,
       grpc: `${block}.2.${i + 1}:6443`,
       opsUrl: `http://${block}.2.${i + 1}:6444`,
+      rest: `${block}.2.${i + 1}:8080`,
     })),
     controllerManagers: [0, 1].map((i) => ({ name: `controller-manager-${i}`, opsUrl: `http://${block}.3.${i + 1}:10257` })),
     dns: [{ name: 'dns-0', listen: `${block}.4.1:1053`, opsUrl: `http://${block}.4.1:9153` }],
@@ -99,6 +101,11 @@ export function makePlan(o: PlanOptions = {}): ClusterPlan {
     loadBalancerPool: standard ? '127.100.0.0/24' : `${block}.240.0/24`,
     profile: o.profile ?? 'default',
   };
+}
+
+/** host:port of an apiserver's Kubernetes HTTP API: DESIGN.md's plan puts it on the gRPC address's IP, port 8080. */
+export function restAddress(a: ClusterPlan['apiservers'][number]): string {
+  return a.rest ?? `${a.grpc.slice(0, a.grpc.lastIndexOf(':'))}:8080`;
 }
 
 const planFile = (stateDir: string): string => join(resolve(stateDir), 'cluster.json');
