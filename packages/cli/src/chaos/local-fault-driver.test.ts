@@ -120,7 +120,12 @@ test('kill takes the node with its pods; restart starts the same command again, 
 
 test('term: a process that exits on SIGTERM is left down; one that ignores it is killed after the grace period', async () => {
   const c = await fakeCluster();
-  const stubborn = startProcess(c.dir, { name: 'apiserver-9', command: process.execPath, args: ['-e', "process.on('SIGTERM', () => console.log('ignored')); setInterval(() => {}, 1000)"], opsUrl: `http://${HOST}:1` });
+  const stubborn = startProcess(c.dir, {
+    name: 'apiserver-9',
+    command: process.execPath,
+    args: ['-e', "process.on('SIGTERM', () => console.log('ignored')); console.log('trapping SIGTERM'); setInterval(() => {}, 1000)"],
+    opsUrl: `http://${HOST}:1`,
+  });
   writeProcesses(c.dir, [...readProcesses(c.dir), stubborn]);
   try {
     const driver = new LocalFaultDriver({ stateDir: c.dir, nodeNames: ['node-9'], termGraceMs: 1_500 });
@@ -129,7 +134,9 @@ test('term: a process that exits on SIGTERM is left down; one that ignores it is
     assert.ok(['gone', 'zombie'].includes(processState({ pid: dnsPid })));
     assert.equal((await driver.term('dns-9')).detail, `dns-9 (pid ${dnsPid}) was not running`);
 
-    await sleep(300); // its SIGTERM handler is installed
+    // Its SIGTERM handler is installed once it says so (node takes a while to start on a busy machine).
+    const deadline = Date.now() + 20_000;
+    while (!readFileSync(stubborn.logFile, 'utf8').includes('trapping SIGTERM') && Date.now() < deadline) await sleep(50);
     const t = await driver.term('apiserver-9');
     assert.equal(t.detail, `SIGTERM apiserver-9 (pid ${stubborn.pid}), still running after 1.5 s: SIGKILL`);
     assert.ok(['gone', 'zombie'].includes(processState({ pid: stubborn.pid })));
