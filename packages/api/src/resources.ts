@@ -8,11 +8,11 @@ import type * as discovery from './gen/kemu/api/discovery.js';
  * and where kube-apiserver keeps it in etcd (`<prefix>/<namespace>/<name>`).
  */
 export const RESOURCES = {
-  namespaces: res('', 'v1', 'Namespace', false, 'kemu.api.core.v1.Namespace', '/registry/namespaces'),
-  nodes: res('', 'v1', 'Node', false, 'kemu.api.core.v1.Node', '/registry/minions'),
-  pods: res('', 'v1', 'Pod', true, 'kemu.api.core.v1.Pod', '/registry/pods'),
-  services: res('', 'v1', 'Service', true, 'kemu.api.core.v1.Service', '/registry/services/specs'),
-  endpoints: res('', 'v1', 'Endpoints', true, 'kemu.api.core.v1.Endpoints', '/registry/services/endpoints'),
+  namespaces: res('', 'v1', 'Namespace', false, 'kemu.api.core.v1.Namespace', '/registry/namespaces', ['ns']),
+  nodes: res('', 'v1', 'Node', false, 'kemu.api.core.v1.Node', '/registry/minions', ['no']),
+  pods: res('', 'v1', 'Pod', true, 'kemu.api.core.v1.Pod', '/registry/pods', ['po']),
+  services: res('', 'v1', 'Service', true, 'kemu.api.core.v1.Service', '/registry/services/specs', ['svc']),
+  endpoints: res('', 'v1', 'Endpoints', true, 'kemu.api.core.v1.Endpoints', '/registry/services/endpoints', ['ep']),
   endpointslices: res(
     'discovery.k8s.io',
     'v1',
@@ -21,8 +21,8 @@ export const RESOURCES = {
     'kemu.api.discovery.v1.EndpointSlice',
     '/registry/endpointslices',
   ),
-  replicasets: res('apps', 'v1', 'ReplicaSet', true, 'kemu.api.apps.v1.ReplicaSet', '/registry/replicasets'),
-  deployments: res('apps', 'v1', 'Deployment', true, 'kemu.api.apps.v1.Deployment', '/registry/deployments'),
+  replicasets: res('apps', 'v1', 'ReplicaSet', true, 'kemu.api.apps.v1.ReplicaSet', '/registry/replicasets', ['rs']),
+  deployments: res('apps', 'v1', 'Deployment', true, 'kemu.api.apps.v1.Deployment', '/registry/deployments', ['deploy']),
   leases: res('coordination.k8s.io', 'v1', 'Lease', true, 'kemu.api.coordination.v1.Lease', '/registry/leases'),
 } as const;
 
@@ -51,6 +51,8 @@ export interface ResourceInfo {
   readonly namespaced: boolean;
   readonly schema: string;
   readonly etcdPrefix: string;
+  /** kube-apiserver's shortNames in discovery (what kubectl accepts for `po`, `svc`, ...). */
+  readonly shortNames: readonly string[];
 }
 
 function res(
@@ -60,8 +62,9 @@ function res(
   namespaced: boolean,
   schema: string,
   etcdPrefix: string,
+  shortNames: readonly string[] = [],
 ): Omit<ResourceInfo, 'resource'> {
-  return { group, version, apiVersion: group ? `${group}/${version}` : version, kind, namespaced, schema, etcdPrefix };
+  return { group, version, apiVersion: group ? `${group}/${version}` : version, kind, namespaced, schema, etcdPrefix, shortNames };
 }
 
 export function isResourceName(s: string): s is ResourceName {

@@ -16,16 +16,16 @@ export interface HttpResourceInfo extends ResourceInfo {
   readonly subresources: readonly Subresource[];
 }
 
-const EXTRA: Record<ResourceName, { shortNames: string[]; categories: string[]; subresources: Subresource[] }> = {
-  namespaces: { shortNames: ['ns'], categories: [], subresources: ['status'] },
-  nodes: { shortNames: ['no'], categories: [], subresources: ['status'] },
-  pods: { shortNames: ['po'], categories: ['all'], subresources: ['status'] },
-  services: { shortNames: ['svc'], categories: ['all'], subresources: ['status'] },
-  endpoints: { shortNames: ['ep'], categories: [], subresources: [] },
-  endpointslices: { shortNames: [], categories: [], subresources: [] },
-  replicasets: { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
-  deployments: { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
-  leases: { shortNames: [], categories: [], subresources: [] },
+const EXTRA: Record<ResourceName, { categories: string[]; subresources: Subresource[] }> = {
+  namespaces: { categories: [], subresources: ['status'] },
+  nodes: { categories: [], subresources: ['status'] },
+  pods: { categories: ['all'], subresources: ['status'] },
+  services: { categories: ['all'], subresources: ['status'] },
+  endpoints: { categories: [], subresources: [] },
+  endpointslices: { categories: [], subresources: [] },
+  replicasets: { categories: ['all'], subresources: ['status', 'scale'] },
+  deployments: { categories: ['all'], subresources: ['status', 'scale'] },
+  leases: { categories: [], subresources: [] },
 };
 
 export function httpResource(r: ResourceName): HttpResourceInfo {

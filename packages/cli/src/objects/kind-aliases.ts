@@ -1,22 +1,14 @@
-// The names kubectl accepts for each resource, apart from the resource table of @kemu/api.
-// Light on purpose: the CLI's help lists them without loading the API client.
-import type { ResourceName } from '@kemu/api';
+// The names kubectl accepts for each resource: the short names of @kemu/api's resource
+// table (a light module: the CLI's help lists them without loading the API client).
+import { RESOURCES, type ResourceName } from '@kemu/api/resources';
 
-/**
- * The names kubectl accepts for a resource besides its plural and its kind. Keyed by every
- * ResourceName, in the order of @kemu/api's RESOURCES (help.test.ts checks both).
- */
-export const ALIASES: Readonly<Record<ResourceName, { singular: string; short: readonly string[] }>> = {
-  namespaces: { singular: 'namespace', short: ['ns'] },
-  nodes: { singular: 'node', short: ['no'] },
-  pods: { singular: 'pod', short: ['po'] },
-  services: { singular: 'service', short: ['svc'] },
-  endpoints: { singular: 'endpoints', short: ['ep'] },
-  endpointslices: { singular: 'endpointslice', short: ['eps'] },
-  replicasets: { singular: 'replicaset', short: ['rs'] },
-  deployments: { singular: 'deployment', short: ['deploy'] },
-  leases: { singular: 'lease', short: [] },
-};
+/** Short names `kemu` accepts beyond kube-apiserver's ("eps" for EndpointSlices, a common spelling). */
+const CLI_SHORT: Partial<Record<ResourceName, readonly string[]>> = { endpointslices: ['eps'] };
+
+/** The names kubectl accepts for a resource besides its plural and its kind, in the order of RESOURCES. */
+export const ALIASES = Object.fromEntries(
+  (Object.keys(RESOURCES) as ResourceName[]).map((r) => [r, { singular: RESOURCES[r].kind.toLowerCase(), short: [...RESOURCES[r].shortNames, ...(CLI_SHORT[r] ?? [])] }]),
+) as unknown as Readonly<Record<ResourceName, { singular: string; short: readonly string[] }>>;
 
 /** The names a resource answers to, for help text: `pods (po)`. */
 export function kindHelp(): string {
