@@ -14,7 +14,7 @@ import {
   type Service,
   type core,
 } from '@kemu/api';
-import { age } from '@kemu/api';
+import { age, endpointAddresses, formatLabels, listWithMore, NONE, nodeRoles, podStatus, serviceExternalIP, servicePorts } from '@kemu/api';
 
 /** meta.k8s.io TableColumnDefinition. Priority 1 columns are the ones `-o wide` adds. */
 export interface ColumnDefinition {
@@ -70,7 +70,6 @@ const NAME: ColumnDefinition = {
   priority: 0,
 };
 const AGE = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
-const NONE = '<none>';
 
 /**
  * Server-side printing, as kube-apiserver's TableConvertor does it: every kind's usual
@@ -104,38 +103,6 @@ function containerCells(t: core.PodTemplateSpec | undefined): [string, string] {
   return [cs.map((c) => c.name ?? '').join(','), cs.map((c) => c.image ?? '').join(',')];
 }
 
-/** `a=1,b=2` in key order (labels.FormatLabels), or <none>. */
-export function formatLabels(m: Readonly<Record<string, string>> | undefined): string {
-  const keys = Object.keys(m ?? {}).sort();
-  return keys.length ? keys.map((k) => `${k}=${m![k]}`).join(',') : NONE;
-}
-
-/** At most three items, then " + N more...", or `empty` (kubectl's listWithMoreString). */
-function firstThree(items: readonly string[], empty: string): string {
-  if (items.length === 0) return empty;
-  const shown = items.slice(0, 3).join(',');
-  return items.length > 3 ? `${shown} + ${items.length - 3} more...` : shown;
-}
-
-/** The STATUS cell of a pod: phase, then the pod's reason, then container states; Terminating once deleted. */
-export function podStatus(p: Pod): string {
-  let reason = p.status?.reason || p.status?.phase || '';
-  let running = false;
-  const statuses = p.status?.containerStatuses ?? [];
-  for (let i = statuses.length - 1; i >= 0; i--) {
-    const st = statuses[i]!.state ?? {};
-    if (st.waiting?.reason) reason = st.waiting.reason;
-    else if (st.terminated?.reason) reason = st.terminated.reason;
-    else if (st.terminated) reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode ?? 0}`;
-    else if (statuses[i]!.ready && st.running) running = true;
-  }
-  if (reason === 'Completed' && running) {
-    reason = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
-  }
-  if (p.metadata?.deletionTimestamp) reason = p.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
-  return reason;
-}
-
 function podCells(p: Pod, now: number): Cell[] {
   let restarts = 0;
   let last = 0;
@@ -161,49 +128,12 @@ function podCells(p: Pod, now: number): Cell[] {
   ];
 }
 
-/** EXTERNAL-IP: load balancer ingress and externalIPs; <pending> while a LoadBalancer has none. */
-export function serviceExternalIP(s: Service): string {
-  const external = s.spec?.externalIPs ?? [];
-  switch (s.spec?.type ?? 'ClusterIP') {
-    case 'ClusterIP':
-    case 'NodePort':
-      return external.length ? external.join(',') : NONE;
-    case 'LoadBalancer': {
-      const ingress = [...new Set((s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean))].sort();
-      const all = [...ingress, ...external];
-      return all.length ? all.join(',') : '<pending>';
-    }
-    case 'ExternalName':
-      return s.spec?.externalName ?? '';
-    default:
-      return '<unknown>';
-  }
-}
-
-/** PORT(S): `80:30080/TCP,53/UDP`, or <none>. */
-export function servicePorts(s: Service): string {
-  const ports = s.spec?.ports ?? [];
-  if (ports.length === 0) return NONE;
-  return ports.map((p) => `${p.port ?? 0}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? ''}`).join(',');
-}
-
 /** Node STATUS: Ready / NotReady from the Ready condition (Unknown without one), then SchedulingDisabled. */
 export function nodeStatus(n: Node): string {
   const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
   const out = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
   if (n.spec?.unschedulable) out.push('SchedulingDisabled');
   return out.join(',');
-}
-
-const ROLE_PREFIX = 'node-role.kubernetes.io/';
-
-export function nodeRoles(n: Node): string {
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) {
-    if (k.startsWith(ROLE_PREFIX) && k.length > ROLE_PREFIX.length) roles.add(k.slice(ROLE_PREFIX.length));
-    else if (k === 'kubernetes.io/role' && v) roles.add(v);
-  }
-  return roles.size ? [...roles].sort().join(',') : NONE;
 }
 
 function nodeCells(n: Node, now: number): Cell[] {
@@ -225,13 +155,7 @@ function nodeCells(n: Node, now: number): Cell[] {
 
 /** ENDPOINTS of an Endpoints object: ip:port per port and address (ip alone without ports). */
 export function endpointsCell(e: Endpoints): string {
-  const out: string[] = [];
-  for (const s of e.subsets ?? []) {
-    const ips = (s.addresses ?? []).map((a) => a.ip ?? '');
-    if ((s.ports ?? []).length === 0) out.push(...ips);
-    for (const p of s.ports ?? []) for (const ip of ips) out.push(`${ip}:${p.port ?? 0}`);
-  }
-  return firstThree(out, NONE);
+  return listWithMore(endpointAddresses(e), NONE);
 }
 
 const selectorText = (sel: LabelSelector | undefined): string => (sel ? selectorFromLabelSelector(sel).toString() : '');
@@ -285,8 +209,8 @@ const PRINTERS: Record<ResourceName, Printer> = {
       return [
         name(s),
         s.addressType ?? '',
-        firstThree(ports, '<unset>'),
-        firstThree((s.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>'),
+        listWithMore(ports, '<unset>'),
+        listWithMore((s.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>'),
         created(s, now),
       ];
     },

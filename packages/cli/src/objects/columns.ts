@@ -1,6 +1,14 @@
 import {
+  endpointAddresses,
+  formatLabels,
+  listWithMore,
+  NONE,
+  nodeRoles,
+  podStatus,
   resourceInfo,
   selectorFromLabelSelector,
+  serviceExternalIP,
+  servicePorts,
   selectorFromMap,
   type Deployment,
   type Endpoints,
@@ -16,6 +24,9 @@ import {
   type Service,
   type core,
 } from '@kemu/api';
+
+// The cells kubectl prints for every kind are shared with the apiserver's Tables.
+export { endpointAddresses, formatLabels, nodeRoles, podStatus, serviceExternalIP, servicePorts };
 import { age } from './duration.js';
 import { qualifiedSingular } from './kinds.js';
 
@@ -42,7 +53,6 @@ interface Columns<T> {
   wideCells(obj: T): string[];
 }
 
-const NONE = '<none>';
 
 /** The table header `kemu get` prints for a resource. */
 export function tableHeader(r: ResourceName, o: TableOptions): string[] {
@@ -75,12 +85,6 @@ export function tableRow<R extends ResourceName>(r: R, obj: ResourceTypes[R], o:
 /** -L's column title: the key's last path segment, upper case (`topology.kubernetes.io/zone` -> ZONE). */
 export function labelColumnHeader(key: string): string {
   return (key.split('/').pop() ?? key).toUpperCase();
-}
-
-/** `a=1,b=2` in key order, or <none>. */
-export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : NONE;
 }
 
 function columnsOf(r: ResourceName): Columns<never> {
@@ -117,30 +121,6 @@ const POD: Columns<Pod> = {
   wideCells: (p) => [p.status?.podIP || NONE, p.spec?.nodeName || NONE],
 };
 
-/**
- * The STATUS column of a pod, as kubectl derives it: the phase, overridden by the pod's
- * reason, then by the last container (in reverse order) that is waiting or terminated with
- * a reason; "Terminating" once the pod is marked for deletion.
- */
-export function podStatus(p: Pod): string {
-  let reason = p.status?.reason || p.status?.phase || 'Unknown';
-  let running = false;
-  const statuses = [...(p.status?.containerStatuses ?? [])].reverse();
-  for (const s of statuses) {
-    const st = s.state ?? {};
-    if (st.waiting?.reason) reason = st.waiting.reason;
-    else if (st.terminated?.reason) reason = st.terminated.reason;
-    else if (st.terminated) reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode ?? 0}`;
-    else if (s.ready && st.running) running = true;
-  }
-  if (reason === 'Completed' && running) {
-    const readyCond = p.status?.conditions?.find((c) => c.type === 'Ready');
-    reason = readyCond?.status === 'True' ? 'Running' : 'NotReady';
-  }
-  if (p.metadata?.deletionTimestamp) reason = p.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
-  return reason;
-}
-
 /** RESTARTS: the sum over containers, with how long ago the last one ended ("2 (5m ago)"). */
 export function podRestarts(p: Pod, now: number): string {
   let count = 0;
@@ -165,29 +145,6 @@ const SERVICE: Columns<Service> = {
   ],
   wideCells: (s) => [formatLabels(s.spec?.selector)],
 };
-
-/** EXTERNAL-IP: the LoadBalancer's ingress and the externalIPs; <pending> while a LoadBalancer has none. */
-export function serviceExternalIP(s: Service): string {
-  const external = s.spec?.externalIPs ?? [];
-  switch (s.spec?.type) {
-    case 'ExternalName':
-      return s.spec.externalName ?? NONE;
-    case 'LoadBalancer': {
-      const ingress = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean);
-      const all = [...ingress, ...external];
-      return all.length ? all.join(',') : '<pending>';
-    }
-    default:
-      return external.length ? external.join(',') : NONE;
-  }
-}
-
-/** PORT(S): `80:30080/TCP,53/UDP`. */
-export function servicePorts(s: Service): string {
-  const ports = s.spec?.ports ?? [];
-  if (ports.length === 0) return NONE;
-  return ports.map((p) => `${p.port ?? 0}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
-}
 
 const templateColumns = (t: core.PodTemplateSpec | undefined): string[] => {
   const cs = t?.spec?.containers ?? [];
@@ -251,48 +208,20 @@ export function nodeStatus(n: Node): string {
   return n.spec?.unschedulable ? `${base},SchedulingDisabled` : base;
 }
 
-/** ROLES: node-role.kubernetes.io/<role> labels and kubernetes.io/role. */
-export function nodeRoles(n: Node): string {
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) {
-    if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
-    else if (k === 'kubernetes.io/role' && v) roles.add(v);
-  }
-  return roles.size ? [...roles].sort().join(',') : NONE;
-}
-
-/** At most three items, then " + N more...", as kubectl lists endpoints. */
-function firstThree(items: readonly string[], empty: string): string {
-  if (items.length === 0) return empty;
-  const shown = items.slice(0, 3).join(',');
-  return items.length > 3 ? `${shown} + ${items.length - 3} more...` : shown;
-}
-
 const ENDPOINTS: Columns<Endpoints> = {
   header: ['ENDPOINTS', 'AGE'],
   wideHeader: [],
-  cells: (e, now) => [firstThree(endpointAddresses(e), NONE), age(e.metadata?.creationTimestamp, now)],
+  cells: (e, now) => [listWithMore(endpointAddresses(e), NONE), age(e.metadata?.creationTimestamp, now)],
   wideCells: () => [],
 };
-
-/** Every ready `ip:port` of an Endpoints object (ip alone for a subset without ports). */
-export function endpointAddresses(e: Endpoints): string[] {
-  const out: string[] = [];
-  for (const s of e.subsets ?? []) {
-    const ips = (s.addresses ?? []).map((a) => a.ip ?? '');
-    if ((s.ports ?? []).length === 0) out.push(...ips);
-    for (const p of s.ports ?? []) for (const ip of ips) out.push(`${ip}:${p.port ?? 0}`);
-  }
-  return out;
-}
 
 const ENDPOINT_SLICE: Columns<EndpointSlice> = {
   header: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'],
   wideHeader: [],
   cells: (s, now) => [
     s.addressType ?? '',
-    firstThree((s.ports ?? []).map((p) => (p.port === undefined ? '<unset>' : String(p.port))), '<unset>'),
-    firstThree((s.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>'),
+    listWithMore((s.ports ?? []).map((p) => (p.port === undefined ? '<unset>' : String(p.port))), '<unset>'),
+    listWithMore((s.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>'),
     age(s.metadata?.creationTimestamp, now),
   ],
   wideCells: () => [],
