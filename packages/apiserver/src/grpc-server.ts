@@ -9,6 +9,7 @@ import {
 import { apiError, apiserverpb, errors, Reason, isApiError, isResourceName, STATUS_TRAILER, type ApiError, type ResourceName } from '@kemu/api';
 import type { Logger } from '@kemu/common';
 import { Counter, Gauge, Histogram, type Registry as Metrics } from 'prom-client';
+import { requestDuration } from './request-duration.js';
 import type { TokenAuthenticator, User } from './auth.js';
 import type { Registry } from './storage/registry.js';
 import type { CacheWatcher } from './storage/watch-cache.js';
@@ -52,13 +53,7 @@ export class ApiGrpcService {
     metrics: Metrics,
     bookmarkIntervalMs: number,
   ) {
-    this.requests = new Histogram({
-      name: 'apiserver_request_duration_seconds',
-      help: 'Response latency per verb, resource and HTTP-style code.',
-      labelNames: ['verb', 'resource', 'code'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [metrics],
-    });
+    this.requests = requestDuration(metrics);
     this.watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'Open watches per resource.', labelNames: ['resource'], registers: [metrics] });
     this.watchEvents = new Counter({ name: 'apiserver_watch_events_total', help: 'Watch events sent per resource.', labelNames: ['resource'], registers: [metrics] });
     this.bookmarkTimer = setInterval(() => {

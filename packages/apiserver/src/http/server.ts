@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { apiError, errors, isApiError, Reason, type ApiError } from '@kemu/api';
 import { assertNever, type Logger } from '@kemu/common';
 import { Counter, Histogram, type Registry as Metrics } from 'prom-client';
+import { requestDuration } from '../request-duration.js';
 import type { TokenAuthenticator } from '../auth.js';
 import type { Registry } from '../storage/registry.js';
 import { negotiate } from './content.js';
@@ -66,13 +67,7 @@ export class KubeHttpServer {
       now,
       watchTimeoutMs: o.watchTimeoutMs ?? ((): number => (30 + Math.random() * 30) * 60_000),
     });
-    this.requests = new Histogram({
-      name: 'apiserver_http_request_duration_seconds',
-      help: 'Kubernetes HTTP API response latency per verb, resource and code (watches: time to the first byte).',
-      labelNames: ['verb', 'resource', 'code'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [metrics],
-    });
+    this.requests = requestDuration(metrics);
     this.watchEvents = new Counter({ name: 'apiserver_http_watches_total', help: 'Watches started over the Kubernetes HTTP API.', registers: [metrics] });
   }
 
