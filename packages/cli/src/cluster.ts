@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { planEtcdCluster } from '@kemu/etcd';
 import { NODE_AGENT_V8_FLAGS, signalRecordedPodProcesses } from '@kemu/node-agent';
 import { addressInUseFromLog, busyMessage, firstBusyAddress, tcpListen, type ListenAddress } from './lifecycle/port-check.js';
@@ -278,31 +279,15 @@ export function writeKubeconfig(stateDir: string, cluster: ClusterPlan): string 
   const ca = readFileSync(servingCertFile(dir, first.name)).toString('base64');
   const file = join(dir, 'kubeconfig');
   const name = `kemu-${cluster.block}`;
-  writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      `- name: ${name}`,
-      '  cluster:',
-      `    server: https://${restAddress(first)}`,
-      `    certificate-authority-data: ${ca}`,
-      'users:',
-      `- name: ${name}-admin`,
-      '  user:',
-      `    token: ${tokens(dir).admin}`,
-      'contexts:',
-      `- name: ${name}`,
-      '  context:',
-      `    cluster: ${name}`,
-      `    user: ${name}-admin`,
-      '    namespace: default',
-      `current-context: ${name}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server: `https://${restAddress(first)}`, 'certificate-authority-data': ca } }],
+    users: [{ name: `${name}-admin`, user: { token: tokens(dir).admin } }],
+    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
+    'current-context': name,
+  };
+  writeFileSync(file, stringify(config), { mode: 0o600 });
   return file;
 }
 
