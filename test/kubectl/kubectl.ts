@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { kubeconfigYaml } from '@kemu/cli';
 
 /** A kubectl binary found on this machine, with its client minor version ("1.30"). */
 export interface KubectlBinary {
@@ -60,27 +61,7 @@ export function findKubectls(): KubectlBinary[] {
 export function writeKubeconfig(dir: string, server: string, caFile: string, token: string): string {
   const path = join(dir, 'kubeconfig');
   const ca = readFileSync(caFile).toString('base64');
-  writeFileSync(
-    path,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kemu',
-      '  cluster:',
-      `    server: ${server}`,
-      `    certificate-authority-data: ${ca}`,
-      'users:',
-      '- name: admin',
-      '  user:',
-      `    token: ${token}`,
-      'contexts:',
-      '- name: kemu',
-      '  context: {cluster: kemu, user: admin, namespace: default}',
-      'current-context: kemu',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(path, kubeconfigYaml({ name: 'kemu', server, caBase64: ca, token }));
   return path;
 }
 

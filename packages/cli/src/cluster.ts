@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { planEtcdCluster } from '@kemu/etcd';
 import { NODE_AGENT_V8_FLAGS, signalRecordedPodProcesses } from '@kemu/node-agent';
 import { addressInUseFromLog, busyMessage, firstBusyAddress, tcpListen, type ListenAddress } from './lifecycle/port-check.js';
@@ -11,6 +10,7 @@ import { PROFILES, restAddress, savePlan, type ClusterPlan, type ProfileName } f
 import { isAlive, logSize, logTail, readProcesses, startProcess, stopProcesses, waitReady, writeProcesses, type ProcessRecord } from './processes.js';
 
 import { COMPONENTS, type Component } from './components.js';
+import { kubeconfigYaml } from './kubeconfig.js';
 export { COMPONENTS, type Component };
 
 /** Path of a kemu package's compiled entry point. */
@@ -279,15 +279,7 @@ export function writeKubeconfig(stateDir: string, cluster: ClusterPlan): string 
   const ca = readFileSync(servingCertFile(dir, first.name)).toString('base64');
   const file = join(dir, 'kubeconfig');
   const name = `kemu-${cluster.block}`;
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: { server: `https://${restAddress(first)}`, 'certificate-authority-data': ca } }],
-    users: [{ name: `${name}-admin`, user: { token: tokens(dir).admin } }],
-    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
-    'current-context': name,
-  };
-  writeFileSync(file, stringify(config), { mode: 0o600 });
+  writeFileSync(file, kubeconfigYaml({ name, server: `https://${restAddress(first)}`, caBase64: ca, token: tokens(dir).admin }), { mode: 0o600 });
   return file;
 }
 
