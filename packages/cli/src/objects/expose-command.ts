@@ -40,23 +40,9 @@ export async function runExpose(args: string[], flags: ExposeFlags): Promise<voi
     const t = targets[0]!;
     if (targets.length !== 1 || t.names.length !== 1) throw new CliError('error: expose takes one object: kemu expose deployment NAME (or deployment/NAME)');
     const name = t.names[0]!;
-    let target: Exposable;
-    switch (t.resource) {
-      case 'deployments':
-        target = { resource: t.resource, object: await s.client.get(t.resource, s.namespace, name) };
-        break;
-      case 'replicasets':
-        target = { resource: t.resource, object: await s.client.get(t.resource, s.namespace, name) };
-        break;
-      case 'pods':
-        target = { resource: t.resource, object: await s.client.get(t.resource, s.namespace, name) };
-        break;
-      case 'services':
-        target = { resource: t.resource, object: await s.client.get(t.resource, s.namespace, name) };
-        break;
-      default:
-        throw new CliError(`error: cannot expose a ${t.resource}: only deployments, replicasets, pods and services can be exposed`);
-    }
+    if (!isExposable(t.resource)) throw new CliError(`error: cannot expose a ${t.resource}: only deployments, replicasets, pods and services can be exposed`);
+    // The object read is of the kind its resource names, so the pair is an Exposable.
+    const target = { resource: t.resource, object: await s.client.get(t.resource, s.namespace, name) } as Exposable;
     let svc;
     try {
       svc = serviceForExpose(target, o, s.namespace);
@@ -68,3 +54,6 @@ export async function runExpose(args: string[], flags: ExposeFlags): Promise<voi
     say(`${objectRef('services', created.metadata?.name ?? svc.metadata?.name ?? '')} exposed`);
   });
 }
+
+const EXPOSABLE: ReadonlyArray<Exposable['resource']> = ['deployments', 'replicasets', 'pods', 'services'];
+const isExposable = (r: string): r is Exposable['resource'] => (EXPOSABLE as readonly string[]).includes(r);
