@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Informer } from '@kemu/api';
 import type { Logger } from '@kemu/common';
-import { clusterResolvConf, NodeRoutes, planRoutes, writeNodeResolvConf } from './network/index.js';
+import { clusterResolvConf, NodeRoutes, planRoutes, RouteMonitor, writeNodeResolvConf } from './network/index.js';
 import { BoundedFrequencyRunner } from './proxy/bounded-frequency-runner.js';
 
 export interface ContainerNetworkOptions {
@@ -14,28 +14,39 @@ export interface ContainerNetworkOptions {
   nodes: Informer<'nodes'>;
   services: Informer<'services'>;
   log: Logger;
+  /** The ip command and its leading options; default ['ip'] (tests: ['ip', '-n', ns]). */
+  ipCommand?: readonly string[];
 }
 
 /**
  * Container mode's node plumbing outside the proxy: host-gw routes to every other node's pod
- * CIDR via its node IP (from the Node objects), and the node's resolv.conf pointing at the
- * kube-dns Service, so that pods, which share the node's network namespace and files, resolve
- * cluster names as ClusterFirst pods do. Both follow their informers; nothing polls.
+ * CIDR via its node IP (from the Node objects), under an `unreachable` route for the whole
+ * pod network so a missing one fails fast rather than leaking through the default route;
+ * and the node's resolv.conf pointing at the kube-dns Service, so that pods, which share the
+ * node's network namespace and files, resolve cluster names as ClusterFirst pods do. Routes
+ * follow the Node informer and the kernel's own route changes (a link that went down and
+ * came back has lost its routes); resolv.conf follows the Service informer. Nothing polls.
  */
 export class ContainerNetwork {
   private readonly routes: NodeRoutes;
+  private readonly monitor: RouteMonitor;
   private readonly runner: BoundedFrequencyRunner<NodeJS.Timeout>;
-  private reconciled = false;
   private dnsIP: string | undefined;
 
   constructor(private readonly o: ContainerNetworkOptions) {
-    this.routes = new NodeRoutes({ owned: [o.clusterCIDR], ownPodCIDRs: o.podCIDR ? [o.podCIDR] : [], log: o.log });
+    const ipCommand = o.ipCommand ?? ['ip'];
+    this.routes = new NodeRoutes({ ipCommand, owned: [o.clusterCIDR], ownPodCIDRs: o.podCIDR ? [o.podCIDR] : [], unreachable: [o.clusterCIDR], log: o.log });
+    this.monitor = new RouteMonitor({ ipCommand, onChange: () => this.runner.run(), log: o.log });
     this.runner = new BoundedFrequencyRunner(() => this.syncRoutes(), {
       scheduler: { now: () => Date.now(), setTimer: (ms, fn) => setTimeout(fn, ms), clearTimer: (h) => clearTimeout(h) },
       minIntervalMs: 100,
       maxIntervalMs: 60_000,
       burst: 2,
-      onError: (err) => o.log.error({ err }, 'cannot program pod routes'),
+      // A gateway can be briefly unreachable (this node's link is down): try again soon.
+      onError: (err) => {
+        o.log.warn({ err }, 'cannot program pod routes; retrying in 2 s');
+        this.runner.retryAfter(2000);
+      },
     });
     const kick = (): void => this.runner.run();
     o.nodes.on({ add: kick, update: kick, delete: kick });
@@ -45,20 +56,25 @@ export class ContainerNetwork {
 
   async start(): Promise<void> {
     await Promise.all([this.o.nodes.waitForSync(), this.o.services.waitForSync()]);
+    this.monitor.start();
     this.runner.run();
     await this.syncResolvConf();
   }
 
   stop(): void {
+    this.monitor.stop();
     this.runner.stop();
   }
 
+  /** The routes in the kernel's table now, as this node manages them. */
+  listRoutes(): { cidr: string; via: string }[] {
+    return this.routes.list();
+  }
+
+  // Every round reads the kernel's table first (one `ip route show`), so it restores what
+  // the kernel dropped as well as what the Nodes changed.
   private async syncRoutes(): Promise<void> {
-    await this.routes.apply(planRoutes(this.o.nodeName, this.o.nodes.list()));
-    if (!this.reconciled) {
-      await this.routes.reconcile();
-      this.reconciled = true;
-    }
+    await this.routes.apply(planRoutes(this.o.nodeName, this.o.nodes.list()), { reread: true });
   }
 
   private async syncResolvConf(): Promise<void> {

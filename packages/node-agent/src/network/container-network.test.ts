@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import type { Node } from '@kemu/api';
+import type { Informer, Node } from '@kemu/api';
+import { ContainerNetwork } from '../container-network.js';
 import { LoopbackAddresses, LoopbackAddressError } from './loopback-addresses.js';
 import { NodeRoutes, planRoutes, parseRouteShow, NodeRouteError } from './node-routes.js';
 import { parseAddrShow } from './loopback-addresses.js';
@@ -40,7 +41,23 @@ async function loAddresses(ns: string): Promise<string[]> {
 }
 
 async function routes(ns: string): Promise<string[]> {
-  return parseRouteShow(await ip('-n', ns, '-4', 'route', 'show')).map((r) => (r.via ? `${r.cidr} via ${r.via}` : r.cidr));
+  return parseRouteShow(await ip('-n', ns, '-4', 'route', 'show'))
+    .filter((r) => r.type === 'unicast')
+    .map((r) => (r.via ? `${r.cidr} via ${r.via}` : r.cidr));
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** A synced informer over fixed objects: ContainerNetwork's view of the apiserver. */
+function fixedInformer<T>(items: T[]): Informer<never> {
+  return { on: () => undefined, waitForSync: () => Promise.resolve(), list: () => items, get: () => undefined } as unknown as Informer<never>;
 }
 
 const SERVER = `
@@ -191,6 +208,43 @@ describe('container-mode networking between two network namespaces', { skip }, (
     await assert.rejects(routesB.apply(planRoutes('node-b', nodes)), (err: unknown) => err instanceof NodeRouteError && err.cidr === '10.244.9.0/24' && /Nexthop has invalid gateway|Network is unreachable/i.test(err.message));
     assert.ok((await routes(nsB)).includes(`10.244.1.0/24 via ${ipA}`));
     assert.ok(!(await routes(nsB)).some((r) => r.startsWith('10.244.9.0/24')));
+  });
+
+  // Late: it leaves node B's table with its fence and monitor-made routes.
+  test('container network: a pod CIDR without a route fails fast, and routes the kernel dropped with a link come back', async () => {
+    const net = new ContainerNetwork({
+      nodeName: 'node-b',
+      podCIDR: '10.244.2.0/24',
+      clusterCIDR: '10.244.0.0/16',
+      clusterDomain: 'cluster.local',
+      resolvConf: '',
+      nodes: fixedInformer([podA(), podB()]) as unknown as Informer<'nodes'>,
+      services: fixedInformer([]) as unknown as Informer<'services'>,
+      ipCommand: ['ip', '-n', nsB],
+      log,
+    });
+    await addrsA.ensure(['10.244.1.5']);
+    try {
+      await net.start();
+      const fenced = async (): Promise<boolean> => parseRouteShow(await ip('-n', nsB, '-4', 'route', 'show')).some((r) => r.type === 'unreachable' && r.cidr === '10.244.0.0/16');
+      assert.ok(await eventually(async () => (await fenced()) && (await routes(nsB)).includes(`10.244.1.0/24 via ${ipA}`), 10_000), (await ip('-n', nsB, 'route', 'show')).trim());
+      assert.equal(await connectFrom(nsB, '10.244.1.5', 8080), 'ok:pod-a');
+      // A pod CIDR no node has: the fence answers at once, where the default route would take it.
+      assert.equal(await connectFrom(nsB, '10.244.77.9', 8080), 'err:EHOSTUNREACH');
+
+      // The link goes down (a container disconnected from its network): the kernel drops the route.
+      await ip('-n', nsB, 'link', 'set', 'kvb', 'down');
+      assert.ok(await eventually(async () => !(await routes(nsB)).some((r) => r.startsWith('10.244.1.0/24')), 5_000));
+      assert.equal(await connectFrom(nsB, '10.244.1.5', 8080), 'err:EHOSTUNREACH', 'the fence, not a leak');
+      // It comes back: the monitor sees it and the route is made again, with no Node change.
+      await ip('-n', nsB, 'link', 'set', 'kvb', 'up');
+      assert.ok(await eventually(async () => (await routes(nsB)).includes(`10.244.1.0/24 via ${ipA}`), 10_000), (await ip('-n', nsB, 'route', 'show')).trim());
+      assert.ok(await fenced());
+      assert.ok(await eventually(async () => (await connectFrom(nsB, '10.244.1.5', 8080)) === 'ok:pod-a', 5_000));
+      assert.deepEqual(net.listRoutes(), [{ cidr: '10.244.1.0/24', via: ipA }]);
+    } finally {
+      net.stop();
+    }
   });
 
   test('a missing device is a LoopbackAddressError naming the address and ip message', async () => {

@@ -5,6 +5,8 @@ export { LoopbackAddresses, LoopbackAddressError, addressBatchScript, parseAddrS
 export type { LoopbackAddressesOptions, AddressOp, AddressOpKind, AddrShowEntry } from './loopback-addresses.js';
 export { NodeRoutes, NodeRouteError, planRoutes, nodePodCIDRs, nodeInternalIPv4, diffRoutes, routeBatchScript, parseRouteShow } from './node-routes.js';
 export type { Route, RouteOp, KernelRoute, NodeRoutesOptions } from './node-routes.js';
+export { RouteMonitor } from './route-monitor.js';
+export type { RouteMonitorOptions } from './route-monitor.js';
 export { clusterResolvConf, clusterSearches, writeNodeResolvConf, ResolvConfError, DEFAULT_NDOTS } from './resolv-conf.js';
 export type { ClusterResolvConfOptions } from './resolv-conf.js';
 export { IpCommandError, attributeBatchErrors, runIpBatch, runIp } from './ip-batch.js';

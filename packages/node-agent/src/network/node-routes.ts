@@ -128,6 +128,13 @@ export interface NodeRoutesOptions {
   owned: readonly string[];
   /** This node's own pod CIDRs: never routed away, never removed. Also settable later. */
   ownPodCIDRs?: readonly string[];
+  /**
+   * Networks held by an `unreachable` route (e.g. the pod network): traffic to a pod CIDR
+   * whose node route is missing (the node is gone, or this node's link went down and took
+   * its routes with it) then fails at once with EHOSTUNREACH, so the forwarder retries
+   * another endpoint, instead of leaving through the default route.
+   */
+  unreachable?: readonly string[];
   log: Logger;
   timeoutMs?: number;
 }
@@ -174,6 +181,9 @@ export class NodeRoutes {
   private readonly timeoutMs: number;
   private readonly runner = new CoalescingRunner<RoundOutcome>(() => this.round());
   private own: Cidr4[];
+  private readonly fences: readonly string[];
+  /** The fences were confirmed in the kernel's table by the last read or batch. */
+  private fenced = false;
   private desired = new Map<string, string>();
   private applied = new Map<string, string>();
   private reconcileWanted = false;
@@ -183,6 +193,7 @@ export class NodeRoutes {
     this.ipCommand = opts.ipCommand ?? ['ip'];
     this.owned = parseCidrList('owned', opts.owned);
     this.own = parseCidrList('ownPodCIDRs', opts.ownPodCIDRs ?? []);
+    this.fences = parseCidrList('unreachable', opts.unreachable ?? []).map(formatCidr4);
     this.log = opts.log;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_IP_TIMEOUT_MS;
   }
@@ -207,8 +218,10 @@ export class NodeRoutes {
    * deleting routes no longer listed) in one batch. Routes outside `owned` or overlapping
    * this node's pod CIDRs are skipped with a warning. Rejects with NodeRouteError naming
    * the first route ip refused (e.g. a gateway not on a connected network); the rest apply.
+   * With `reread`, the same round first reads the kernel's table, as reconcile() does, so
+   * routes the kernel dropped (a link that went down) are made again.
    */
-  async apply(routes: readonly Route[]): Promise<void> {
+  async apply(routes: readonly Route[], opts: { reread?: boolean } = {}): Promise<void> {
     const desired = new Map<string, string>();
     for (const [i, r] of routes.entries()) {
       const c = parseCidr4(r.cidr);
@@ -223,7 +236,9 @@ export class NodeRoutes {
       if (!desired.has(cidr)) desired.set(cidr, formatIPv4(via));
     }
     this.desired = desired;
+    if (opts.reread) this.reconcileWanted = true;
     const outcome = await this.runner.request();
+    if (outcome.readError) throw outcome.readError;
     const err = failureError(outcome.failures);
     if (err) throw err;
   }
@@ -245,13 +260,17 @@ export class NodeRoutes {
     return this.owned.some((o) => cidrContains(o, c)) && !this.own.some((o) => cidrsOverlap(o, c));
   }
 
+  /** The managed `via` routes in the kernel's main table; notes whether every fence is there. */
   private async readManaged(): Promise<Map<string, string>> {
     const text = await runIp(this.ipCommand, ['-4', 'route', 'show'], this.timeoutMs);
     const current = new Map<string, string>();
+    const fences = new Set<string>();
     for (const r of parseRouteShow(text)) {
       const c = parseCidr4(r.cidr);
+      if (r.type === 'unreachable') fences.add(r.cidr);
       if (r.type === 'unicast' && r.via !== undefined && parseIPv4(r.via) !== undefined && c && this.manageable(c)) current.set(r.cidr, r.via);
     }
+    this.fenced = this.fences.every((f) => fences.has(f));
     return current;
   }
 
@@ -274,19 +293,24 @@ export class NodeRoutes {
     const desired = this.desired;
     const ops = diffRoutes(this.applied, desired);
     const failures: RouteFailure[] = [];
-    if (ops.length > 0) {
-      const lines = routeBatchScript(ops);
+    // Fences go first, so no moment passes with a node route missing and no fence.
+    const fenceLines = this.fenced ? [] : this.fences.map((f) => `route replace unreachable ${f}`);
+    if (ops.length + fenceLines.length > 0) {
+      const lines = [...fenceLines, ...routeBatchScript(ops)];
       const started = Date.now();
       this.batchCount++;
       try {
         const lineFailures = await runIpBatch(this.ipCommand, lines, this.timeoutMs);
+        const fenceFailure = fenceLines.map((_, i) => lineFailures.get(i + 1)).find((m) => m !== undefined);
+        if (fenceFailure === undefined) this.fenced = true;
+        else this.log.warn({ networks: this.fences, reason: fenceFailure }, 'node routes: cannot add the unreachable routes');
         ops.forEach((op, i) => {
-          const message = lineFailures.get(i + 1);
+          const message = lineFailures.get(fenceLines.length + i + 1);
           if (message === undefined || (op.kind === 'del' && /No such process/i.test(message))) {
             if (op.kind === 'replace') this.applied.set(op.cidr, op.via);
             else this.applied.delete(op.cidr);
           } else {
-            failures.push({ op, reason: `ip ${lines[i] ?? ''}: ${message}` });
+            failures.push({ op, reason: `ip ${lines[fenceLines.length + i] ?? ''}: ${message}` });
           }
         });
       } catch (err) {
@@ -298,7 +322,7 @@ export class NodeRoutes {
       const first = failures[0];
       if (first) this.log.warn({ failed: failures.length, cidr: first.op.cidr, via: first.op.via, reason: first.reason }, 'node routes: ip failed');
     }
-    if (reconcile && !readError) this.log.info({ ops: ops.length, failed: failures.length }, 'node routes: reconciled');
+    if (reconcile && !readError && ops.length + fenceLines.length > 0) this.log.info({ ops: ops.length, fences: fenceLines.length, failed: failures.length }, 'node routes: reconciled with the kernel table');
     return readError ? { failures, readError } : { failures };
   }
 }
