@@ -8,12 +8,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { KubeClient } from '@kemu/api';
 import { eventually, etcdctl, kemu, readyPodIPs, sliceAddresses } from '../harness/index.js';
 import { checkAcked, describeReport, isClean } from '../harness/verify-acked.js';
 import { WriteLoad } from '../harness/write-load.js';
-import { ADMIN_TOKEN, ComposeCluster, leftovers, REPO_ROOT } from './compose-cluster.js';
+import { ADMIN_TOKEN, ComposeCluster, leftovers, removeLeftovers, REPO_ROOT } from './compose-cluster.js';
 
 const PROJECT = 'kemu-ct';
 
@@ -58,11 +58,17 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
   let client: KubeClient;
   const out = mkdtempSync(join(tmpdir(), 'kemu-containers-'));
 
-  async function chaos(scenario: string, flags: string[]): Promise<{ report: Report; out: string }> {
+  async function chaos(t: TestContext, scenario: string, flags: string[]): Promise<{ report: Report; out: string }> {
     const dir = join(out, `${scenario}-${Date.now()}`);
     const r = await kemu(['chaos', 'run', scenario, '--compose', '--out', dir, ...flags], { timeoutMs: 300_000 });
     assert.equal(r.status, 0, r.out);
+    reportFigures(t, r.out);
     return { report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report, out: r.out };
+  }
+
+  /** The report's request and write lines, in the test output: the figures of the run. */
+  function reportFigures(t: TestContext, text: string): void {
+    for (const line of text.split('\n')) if (/^(Requests|Writes|failures by cause|first failure|etcd leaders)/.test(line.trim())) t.diagnostic(line.trim());
   }
 
   /** Endpoints of default/hello are exactly its Ready pods, every node is Ready, every replica Ready. */
@@ -84,6 +90,8 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
   }
 
   before(async () => {
+    const stale = removeLeftovers(PROJECT);
+    if (stale.length > 0) process.stderr.write(`removed what an earlier run left: ${stale.join(', ')}\n`);
     // The compose file's own timings (kemu up's default profile: NotReady after 20 s of
     // silence, five lease renewals per grace period), which ride out a starved machine.
     cluster = await ComposeCluster.up({ project: PROJECT, net: '172.30.100', hostBlock: '127.0.21' });
@@ -118,8 +126,8 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     assert.deepEqual([...nodes].sort(), ['node-1', 'node-2', 'node-3']);
   });
 
-  test('a node kill with 3 replicas on 3 nodes keeps at least 99% of requests succeeding', async () => {
-    const { report, out: text } = await chaos('node-kill', ['--duration', '35s', '--warmup', '5s', '--tail', '5s', '--rate', '40']);
+  test('a node kill with 3 replicas on 3 nodes keeps at least 99% of requests succeeding', async (t) => {
+    const { report, out: text } = await chaos(t, 'node-kill', ['--duration', '35s', '--warmup', '5s', '--tail', '5s', '--rate', '40']);
     const fault = report.faults.find((f) => f.phase === 'fault');
     assert.equal(fault?.action, 'kill', text);
     assert.match(fault?.detail ?? '', /^docker kill kemu-ct[-_]node-\d[-_]1 \(SIGKILL to every process in it, the node agent and its pods\)$/);
@@ -132,7 +140,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     await converged();
   });
 
-  test('no acknowledged etcd write is lost through member kills and a leader partition; the cluster converges after the heal', async () => {
+  test('no acknowledged etcd write is lost through member kills and a leader partition; the cluster converges after the heal', async (t) => {
     const endpoints = cluster.etcdEndpoints();
     const service = (endpoint: string): string => `etcd-${endpoints.indexOf(endpoint.replace(/^https?:\/\//, ''))}`;
     const prefix = `/containers-test/${Date.now()}`;
@@ -156,11 +164,13 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
       assert.ok(leader, JSON.stringify(st));
       const cut = await kemu(['chaos', 'run', 'partition', '--compose', '--target', service(leader.endpoint), '--duration', '15s', '--warmup', '3s', '--tail', '5s', '--out', join(out, 'partition-etcd')], { timeoutMs: 240_000 });
       assert.equal(cut.status, 0, cut.out);
+      reportFigures(t, cut.out);
       assert.match(cut.out, /docker network disconnect kemu-ct_kemu \(172\.30\.100\.1\d\)/);
       await load.waitAcks(50, Date.now(), 60_000);
     } finally {
       await load.stop();
     }
+    t.diagnostic(`${load.ledger.acked.size} etcd writes acknowledged through two member kills and a leader partition`);
     assert.ok(load.ledger.acked.size >= 200, `${load.ledger.acked.size} writes acknowledged`);
     // Every acknowledged write is on every member; one leader; every member at the same revision.
     for (const e of endpoints) {
@@ -182,8 +192,8 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     await converged();
   });
 
-  test('a node partitioned and healed: its pods serve again and the endpoints are the Ready pods', async () => {
-    const { report, out: text } = await chaos('partition', ['--target', 'node-3', '--duration', '30s', '--warmup', '3s', '--tail', '5s', '--rate', '20']);
+  test('a node partitioned and healed: its pods serve again and the endpoints are the Ready pods', async (t) => {
+    const { report, out: text } = await chaos(t, 'partition', ['--target', 'node-3', '--duration', '30s', '--warmup', '3s', '--tail', '5s', '--rate', '20']);
     assert.ok(report.faults.some((f) => f.phase === 'fault' && f.action === 'partition' && f.target === 'node-3'), text);
     assert.ok(report.faults.some((f) => f.phase === 'heal' && f.action === 'unpartition' && /--ip|network connect/.test(f.detail)), text);
     assert.ok(report.timeline.some((e) => e.kind === 'node-not-ready' && e.subject === 'node-3'), `node-3 went NotReady while cut off\n${text}`);
@@ -192,7 +202,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     assert.deepEqual(answers.filter((a) => a.error), [], 'node-3 forwards again');
   });
 
-  test('losing zone b leaves the Service answering from zones a and c', async () => {
+  test('losing zone b leaves the Service answering from zones a and c', async (t) => {
     const run = kemu(['chaos', 'run', 'zone-loss', '--compose', '--target', 'zone-b', '--duration', '35s', '--warmup', '5s', '--tail', '5s', '--rate', '20', '--out', join(out, 'zone-b')], { timeoutMs: 300_000 });
     // While node-2 (zone b's only node) is down, ask through the NodePorts of node-1 and node-3.
     const node2 = cluster.containerName('node-2');
@@ -205,6 +215,8 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     }
     const r = await run;
     assert.equal(r.status, 0, r.out);
+    reportFigures(t, r.out);
+    t.diagnostic(`${seen.length} requests through node-1 and node-3 while node-2 was down, ${seen.filter((a) => a.error).length} failed`);
     assert.ok(seen.length >= 10, `${seen.length} requests`);
     assert.deepEqual(seen.filter((a) => a.error), [], 'every request through zones a and c succeeded');
     assert.deepEqual([...new Set(seen.map((a) => a.node))].sort(), ['node-1', 'node-3'], 'answered from zones a and c only');

@@ -114,3 +114,18 @@ export function leftovers(project: string): string[] {
     ...q(['network', 'ls', '--filter', `label=com.docker.compose.project=${project}`, '--format', 'network {{.Name}}']),
   ];
 }
+
+/**
+ * Removes what an earlier run that never reached its teardown (a CI job killed mid-run)
+ * left of a project, so the next `up` starts clean; returns what it removed.
+ */
+export function removeLeftovers(project: string): string[] {
+  const found = leftovers(project);
+  for (const kind of ['container', 'volume', 'network'] as const) {
+    const names = found.filter((l) => l.startsWith(`${kind} `)).map((l) => l.slice(kind.length + 1));
+    if (names.length === 0) continue;
+    const args = kind === 'container' ? ['rm', '-f', ...names] : [kind, 'rm', ...names];
+    execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  return found;
+}
