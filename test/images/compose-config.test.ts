@@ -21,6 +21,7 @@ const ROLE_MAIN: Record<string, string> = {
 interface Service {
   command?: string[];
   environment?: Record<string, string>;
+  labels?: Record<string, string>;
 }
 
 /** The compose file with ${VAR:-default} left as written: only the keys matter here. */
@@ -62,4 +63,19 @@ test('the entry point names the roles it knows when given another', () => {
   const r = spawnSync('sh', [`${root}scripts/containers/entrypoint.sh`, 'nosuch'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown role "nosuch"; the first argument is one of: etcd, apiserver, controller-manager, dns, node, kemu/);
+});
+
+test('every process sits in a zone (a node in its own), and losing any one zone leaves an etcd quorum and one of each role', () => {
+  const all = Object.entries(services()).filter(([, s]) => s.command?.[0] !== 'kemu');
+  const zoneOf = new Map(all.map(([name, s]) => [name, s.labels?.['io.kemu.zone'] ?? '']));
+  for (const [name, s] of all) {
+    assert.match(zoneOf.get(name)!, /^zone-[a-c]$/, `${name} has an io.kemu.zone label`);
+    if (s.command?.[0] === 'node') assert.equal(s.environment?.['KEMU_ZONE'], zoneOf.get(name), `${name}: the label is the Node's zone`);
+  }
+  for (const lost of new Set(zoneOf.values())) {
+    const left = all.filter(([name]) => zoneOf.get(name) !== lost);
+    const count = (role: string): number => left.filter(([, s]) => s.command?.[0] === role).length;
+    assert.ok(count('etcd') >= 2, `without ${lost}: ${count('etcd')} etcd members of 3`);
+    for (const role of Object.keys(ROLE_MAIN)) assert.ok(count(role) >= 1, `without ${lost}: no ${role} left`);
+  }
 });

@@ -4,10 +4,10 @@ import { ComposeFaultDriver, composeProjectName, parseContainerList, parseNetwor
 import { FaultError, perform } from './fault-driver.js';
 
 test('the project\'s containers come from docker ps lines; the demo job is not a target', () => {
-  const list = parseContainerList('a1\tkemu_etcd-0_1\tetcd-0\trunning\nb2\tkemu_node-2_1\tnode-2\tExited\n\nc3\tstray\t\trunning\n');
+  const list = parseContainerList('a1\tkemu_etcd-0_1\tetcd-0\trunning\tzone-a\nb2\tkemu_node-2_1\tnode-2\tExited\t<no value>\n\nc3\tstray\t\trunning\n');
   assert.deepEqual(list, [
-    { id: 'a1', name: 'kemu_etcd-0_1', service: 'etcd-0', state: 'running' },
-    { id: 'b2', name: 'kemu_node-2_1', service: 'node-2', state: 'exited' },
+    { id: 'a1', name: 'kemu_etcd-0_1', service: 'etcd-0', state: 'running', zone: 'zone-a' },
+    { id: 'b2', name: 'kemu_node-2_1', service: 'node-2', state: 'exited', zone: '' },
   ]);
   assert.deepEqual(parseNetworks('{"kemu_kemu":{"IPAddress":"172.30.0.52","Gateway":"172.30.0.1"}}'), [{ network: 'kemu_kemu', ip: '172.30.0.52' }]);
   assert.deepEqual(parseNetworks('{}'), []);
@@ -30,7 +30,7 @@ function engine(): { cli: EngineCli; calls: string[]; states: Map<string, { stat
     const s = states.get(name);
     switch (args[0]) {
       case 'ps':
-        return 'n2\tp_node-2_1\tnode-2\trunning\ne1\tp_etcd-1_1\tetcd-1\trunning\nd0\tp_demo_1\tdemo\texited\n';
+        return 'n2\tp_node-2_1\tnode-2\trunning\tzone-b\ne1\tp_etcd-1_1\tetcd-1\trunning\tzone-b\nd0\tp_demo_1\tdemo\texited\t\n';
       case 'inspect':
         if (!s) throw new FaultError(`no such container ${name}`);
         if (args[2]?.includes('Networks')) return JSON.stringify(Object.fromEntries(Object.entries(s.nets).map(([n, ip]) => [n, { IPAddress: ip }])));
@@ -90,4 +90,12 @@ test('an unknown service is named with the known ones; a project without contain
   await assert.rejects(driver.kill('etcd-7'), /no service named "etcd-7" in compose project p \(known: etcd-1, node-2, etcd-leader, controller-manager-active\)/);
   const empty = new ComposeFaultDriver({ project: 'none', cli: async () => '' });
   await assert.rejects(empty.kill('node-1'), /compose project none has no containers: bring it up with docker-compose up -d/);
+});
+
+test('a zone\'s members are the containers labelled with it, nodes left to their Node objects', async () => {
+  const e = engine();
+  const driver = new ComposeFaultDriver({ project: 'p', cli: e.cli });
+  assert.deepEqual(await driver.zoneMembers('zone-b'), ['etcd-1']);
+  assert.deepEqual(await driver.zoneMembers('zone-z'), []);
+  assert.match(e.calls[0] ?? '', /--format .*\{\{\.Label "io\.kemu\.zone"\}\}/);
 });

@@ -30,17 +30,22 @@ export interface ComposeContainer {
   name: string;
   service: string;
   state: string;
+  /** Its `io.kemu.zone` label ('' without one): where docker-compose.yml places it. */
+  zone: string;
 }
 
-/** `docker ps --format '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}'` lines. */
+/** The label docker-compose.yml places each service in a zone with. */
+export const ZONE_LABEL = 'io.kemu.zone';
+
+/** `docker ps --format '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}\t{{.Label "io.kemu.zone"}}'` lines. */
 export function parseContainerList(out: string): ComposeContainer[] {
   return out
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
     .map((l) => {
-      const [id = '', name = '', service = '', state = ''] = l.split('\t');
-      return { id, name, service, state: state.toLowerCase() };
+      const [id = '', name = '', service = '', state = '', zone = ''] = l.split('\t');
+      return { id, name, service, state: state.toLowerCase(), zone: zone === '<no value>' ? '' : zone };
     })
     .filter((c) => c.id && c.service);
 }
@@ -99,7 +104,7 @@ export class ComposeFaultDriver implements FaultDriver {
     const out = await this.cli([
       'ps', '-a',
       '--filter', `label=com.docker.compose.project=${this.o.project}`,
-      '--format', '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}',
+      '--format', `{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}\t{{.Label "${ZONE_LABEL}"}}`,
     ]);
     this.known = parseContainerList(out).filter((c) => !this.exclude.has(c.service));
     return this.known;
@@ -107,6 +112,13 @@ export class ComposeFaultDriver implements FaultDriver {
 
   targets(): string[] {
     return this.known.map((c) => c.service).sort();
+  }
+
+  async zoneMembers(zone: string): Promise<string[]> {
+    return (await this.refresh())
+      .filter((c) => c.zone === zone && !this.isNode(c.service))
+      .map((c) => c.service)
+      .sort();
   }
 
   /** Runs a command in a service's container; resolves with its stdout. */

@@ -41,6 +41,11 @@ export class LocalFaultDriver implements FaultDriver {
     return readProcesses(this.stateDir).map((r) => r.name);
   }
 
+  /** kemu up places only nodes in zones; the control plane runs outside them. */
+  zoneMembers(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
   async kill(target: string): Promise<FaultOutcome> {
     const rec = this.record(target);
     const was = processState(rec);

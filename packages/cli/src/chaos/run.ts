@@ -149,7 +149,7 @@ class ChaosRun {
     const { o } = this;
     try {
       const target = await this.setUp();
-      const plan = this.planFault();
+      const plan = await this.planFault();
       this.plan = plan;
       this.env.progress(`scenario ${o.scenario}: ${plan.description}`);
       await this.startTraffic(target, plan);
@@ -213,15 +213,20 @@ class ChaosRun {
     return { replicas, clusterIP, url: `http://${clusterIP}:${TARGET_PORT}/` };
   }
 
-  /** What to break, from the nodes and the target's pods as the watches see them now. */
-  private planFault(): ScenarioPlan {
+  /**
+   * What to break, from the nodes and the target's pods as the watches see them now, and
+   * (for a zone loss) what else the driver places in each zone.
+   */
+  private async planFault(): Promise<ScenarioPlan> {
     const nodes = this.watch.nodes.list().map((n) => ({
       name: n.metadata?.name ?? '',
       zone: n.metadata?.labels?.['topology.kubernetes.io/zone'] ?? '',
       ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
     }));
     const targetPods = this.watch.readyPods().map((p) => ({ name: p.metadata?.name ?? '', node: p.spec?.nodeName ?? '' }));
-    return planScenario(this.o.scenario, { nodes, targetPods }, { pauseMs: this.o.pauseMs, ...(this.o.target === undefined ? {} : { target: this.o.target }) });
+    const zones = this.o.scenario === 'zone-loss' ? [...new Set(nodes.map((n) => n.zone))] : [];
+    const zoneMembers = new Map(await Promise.all(zones.map(async (z) => [z, await this.env.faults.zoneMembers(z)] as const)));
+    return planScenario(this.o.scenario, { nodes, targetPods, zoneMembers }, { pauseMs: this.o.pauseMs, ...(this.o.target === undefined ? {} : { target: this.o.target }) });
   }
 
   /** The write probe, and client pods on Ready nodes the fault leaves alone; resolves when every client runs. */

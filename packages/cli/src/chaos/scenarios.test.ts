@@ -35,6 +35,14 @@ test('zone-loss takes every node of the zone', () => {
   assert.deepEqual(planScenario('zone-loss', view, { pauseMs: 0 }).faultedNodes, ['node-3']);
 });
 
+test('zone-loss takes the zone\'s control-plane members down with its nodes and brings them all back', () => {
+  const p = planScenario('zone-loss', { ...view, zoneMembers: new Map([['zone-a', ['etcd-0', 'apiserver-0']], ['zone-b', ['etcd-1']]]) }, { pauseMs: 0, target: 'zone-a' });
+  assert.deepEqual(p.faultedNodes, ['node-1', 'node-4'], 'only nodes keep the clients away');
+  assert.deepEqual(p.inject, ['node-1', 'node-4', 'etcd-0', 'apiserver-0'].map((target) => ({ action: 'kill', target })));
+  assert.deepEqual(p.heal, ['node-1', 'node-4', 'etcd-0', 'apiserver-0'].map((target) => ({ action: 'restart', target })));
+  assert.match(p.description, /^lose zone zone-a: kill nodes node-1, node-4 \(hosts p1\) with their pods, and etcd-0, apiserver-0$/);
+});
+
 test('the role scenarios act on aliases, resolved when the fault is made; a pause heals itself', () => {
   assert.deepEqual(planScenario('etcd-leader-kill', view, { pauseMs: 0 }).inject, [{ action: 'kill', target: 'etcd-leader' }]);
   assert.deepEqual(planScenario('controller-manager-kill', view, { pauseMs: 0 }).heal, [{ action: 'restart', target: 'controller-manager-active' }]);

@@ -8,7 +8,7 @@ export const SCENARIOS = {
   'etcd-leader-kill': 'SIGKILL the etcd leader',
   'etcd-member-pause': 'SIGSTOP an etcd member (the leader unless --target names one) for --pause, then SIGCONT',
   'controller-manager-kill': 'SIGKILL the active (leader-elected) controller-manager',
-  'zone-loss': 'kill every node of one zone that hosts a pod of the target Service (agents and pods)',
+  'zone-loss': 'kill every node of one zone that hosts a pod of the target Service (agents and pods), and with --compose the etcd member, apiserver, controller-manager and dns the compose file places in it',
   // One action on the process (container) --target names, or on etcd-leader / controller-manager-active.
   kill: 'kill --target at once (SIGKILL; a node with its pods); start it again at the end',
   stop: 'stop --target gracefully (SIGTERM, SIGKILL after 10 s, as docker stop) and keep it down; start it again at the end',
@@ -24,6 +24,8 @@ export interface ClusterView {
   nodes: ReadonlyArray<{ name: string; zone: string; ready: boolean }>;
   /** Where the target Service's pods run. */
   targetPods: ReadonlyArray<{ name: string; node: string }>;
+  /** Targets other than nodes placed in each zone (FaultDriver.zoneMembers); none when absent. */
+  zoneMembers?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface FaultStep {
@@ -75,12 +77,17 @@ export function planScenario(name: ScenarioName, view: ClusterView, o: ScenarioO
     }
     case 'zone-loss': {
       const zone = pickNodes(view, o.target, 'zone');
+      // The zone's share of the control plane goes down with its nodes, as a data centre does.
+      const members = view.zoneMembers?.get(zone.zone) ?? [];
+      const all = [...zone.names, ...members];
       return {
         scenario: name,
-        description: `lose zone ${zone.zone}: kill node${zone.names.length === 1 ? '' : 's'} ${zone.names.join(', ')} (${zone.why}) with ${zone.names.length === 1 ? 'its' : 'their'} pods`,
+        description:
+          `lose zone ${zone.zone}: kill node${zone.names.length === 1 ? '' : 's'} ${zone.names.join(', ')} (${zone.why}) with ${zone.names.length === 1 ? 'its' : 'their'} pods` +
+          (members.length ? `, and ${members.join(', ')}` : ''),
         faultedNodes: zone.names,
-        inject: zone.names.map((n) => ({ action: 'kill', target: n })),
-        heal: zone.names.map((n) => ({ action: 'restart', target: n })),
+        inject: all.map((n) => ({ action: 'kill', target: n })),
+        heal: all.map((n) => ({ action: 'restart', target: n })),
       };
     }
     case 'etcd-leader-kill': {
