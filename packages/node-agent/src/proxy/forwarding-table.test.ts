@@ -295,6 +295,41 @@ describe('ForwardingTable usable endpoints and traffic policies', () => {
     assert.equal(t.frontendConnections(CIP), 1, 'retries are not new connections');
   });
 
+  test('an endpoint whose connect timed out is avoided by new connections for the hold-off, while another is usable', () => {
+    const t = newTable('random');
+    program(t, svc('default', 'web'), [webSlice(three)]);
+    const dead = '127.244.1.3:8080';
+    t.connectFailed(SP, dead, 1_000);
+    const during = connect(t, CIP, 300, '127.0.0.1', 3_999);
+    assert.ok(!during.includes('127.244.1.3'), 'held off for 3 s');
+    assert.deepEqual(Object.keys(histogram(during)).sort(), ['127.244.1.2', '127.244.2.2']);
+    assert.ok(connect(t, CIP, 300, '127.0.0.1', 4_000).includes('127.244.1.3'), 'back in rotation after it');
+    // A refusal is cheap to find out again: it holds nothing off.
+    t.connectFailed(SP, dead);
+    assert.ok(connect(t, CIP, 300, '127.0.0.1', 4_001).includes('127.244.1.3'));
+    // A connection that gets through ends the hold-off at once.
+    t.connectFailed(SP, dead, 5_000);
+    t.connectionOpened(SP, dead, '127.0.0.2', 5_001);
+    assert.ok(connect(t, CIP, 300, '127.0.0.1', 5_002).includes('127.244.1.3'));
+  });
+
+  test('when every endpoint is held off they are all tried, and a retry still reaches a held one', () => {
+    const t = newTable('random');
+    program(t, svc('default', 'web'), [webSlice(three)]);
+    for (const ip of ['127.244.1.2', '127.244.1.3', '127.244.2.2']) t.connectFailed(SP, `${ip}:8080`, 0);
+    const picks = Array.from({ length: 300 }, () => picked(t.pick(CIP, { clientIP: '127.0.0.1', now: 10 })));
+    assert.equal(Object.keys(histogram(picks)).length, 3);
+    // The first that connects is back in rotation; the other two stay held off.
+    t.connectionOpened(SP, '127.244.1.2:8080', '127.0.0.1', 11);
+    assert.deepEqual(Object.keys(histogram(connect(t, CIP, 100, '127.0.0.1', 12))), ['127.244.1.2']);
+    // One held and the two others refused this connection: the held one is its last chance.
+    const t2 = newTable('random');
+    program(t2, svc('default', 'web'), [webSlice(three)]);
+    t2.connectFailed(SP, '127.244.2.2:8080', 0);
+    const p = t2.pick(CIP, { clientIP: '127.0.0.1', now: 10, exclude: new Set(['127.244.1.2:8080', '127.244.1.3:8080']) });
+    assert.equal(picked(p), '127.244.2.2');
+  });
+
   test('unknown and health-check frontends', () => {
     const t = newTable();
     assert.deepEqual(t.pick('TCP/127.1.1.1:1', { clientIP: '127.0.0.1', now: 0 }), { kind: 'unknown-frontend' });

@@ -17,7 +17,16 @@ export interface ForwardingTableOptions {
   random: () => number;
   /** The node a client address lives on (a pod IP's node), for internalTrafficPolicy Local. */
   nodeOfIP?: (ip: string) => string | undefined;
+  /**
+   * How long new connections avoid an endpoint whose connect timed out, while another is
+   * usable (default 3 s). A dead node's pods answer no SYN until the control plane takes
+   * them out of the EndpointSlices (a grace period later); without this every connection
+   * that picks one pays a dial timeout before its retry.
+   */
+  holdOffMs?: number;
 }
+
+export const DEFAULT_HOLD_OFF_MS = 3_000;
 
 /**
  * What one setService() changed. The data plane applies frontendsRemoved before
@@ -104,6 +113,7 @@ export class ForwardingTable {
   readonly algorithm: Algorithm;
   private readonly random: () => number;
   private readonly nodeOfIP: ((ip: string) => string | undefined) | undefined;
+  private readonly holdOffMs: number;
   private readonly services = new Map<string, ServiceState>();
   private readonly ports = new Map<string, PortState>();
   private readonly active = new Map<string, Claim>();
@@ -117,6 +127,7 @@ export class ForwardingTable {
     this.algorithm = opts.algorithm;
     this.random = opts.random;
     this.nodeOfIP = opts.nodeOfIP;
+    this.holdOffMs = opts.holdOffMs ?? DEFAULT_HOLD_OFF_MS;
   }
 
   /**
@@ -223,6 +234,7 @@ export class ForwardingTable {
         return { kind: 'no-endpoints', reason: `all ${list.endpoints.length} usable endpoints of service ${info.key} failed to connect` };
       }
     }
+    candidates = port.withoutHeldOff(candidates, ctx.now);
     if (info.affinityTimeoutSeconds !== undefined) {
       // A client's first endpoint comes from a hash of its address, not from the algorithm:
       // in local mode every agent shares the host's loopback and the kernel spreads one
@@ -237,6 +249,7 @@ export class ForwardingTable {
   connectionOpened(servicePort: string, endpointKey: string, clientIP: string, now: number): void {
     const port = this.ports.get(servicePort);
     if (port === undefined) return;
+    port.release(endpointKey);
     port.active++;
     port.total++;
     const c = port.countersOf(endpointKey, true);
@@ -260,10 +273,15 @@ export class ForwardingTable {
     if (!c.live && c.active === 0) port.counters?.delete(endpointKey);
   }
 
-  connectFailed(servicePort: string, endpointKey: string): void {
+  /**
+   * A connect to `endpointKey` failed; with `timedOutAt` (it timed out then) new connections
+   * avoid the endpoint for holdOffMs while another is usable.
+   */
+  connectFailed(servicePort: string, endpointKey: string, timedOutAt?: number): void {
     const port = this.ports.get(servicePort);
     if (port === undefined) return;
     port.connectFailures++;
+    if (timedOutAt !== undefined) port.holdOff(endpointKey, timedOutAt + this.holdOffMs);
     const c = port.countersOf(endpointKey, port.endpoints.some((e) => e.key === endpointKey));
     if (c !== undefined) c.connectFailures++;
   }
@@ -374,6 +392,11 @@ export class ForwardingTable {
       });
     }
     return out;
+  }
+
+  /** Endpoints of a service port that new connections avoid at `now` -> until when (ms). */
+  heldOff(servicePort: string, now: number): ReadonlyMap<string, number> {
+    return this.ports.get(servicePort)?.heldOffAt(now) ?? new Map();
   }
 
   /** Number of Services programmed. */

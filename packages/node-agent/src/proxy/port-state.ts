@@ -59,6 +59,8 @@ export class PortState {
   rr = 0;
   affinity: Map<string, AffinityEntry> | undefined;
   counters: Map<string, EndpointCounters> | undefined;
+  /** Endpoints whose last connect timed out -> until when new connections avoid them (ms). */
+  private heldOff: Map<string, number> | undefined;
   active = 0;
   total = 0;
   connectFailures = 0;
@@ -121,6 +123,35 @@ export class PortState {
       this.byNode.set(node, l);
     }
     return l;
+  }
+
+  /** New connections avoid `key` until `until` (its connect timed out), while others remain. */
+  holdOff(key: string, until: number): void {
+    (this.heldOff ??= new Map()).set(key, until);
+  }
+
+  /** `key` connected: nothing to avoid. */
+  release(key: string): void {
+    this.heldOff?.delete(key);
+    if (this.heldOff?.size === 0) this.heldOff = undefined;
+  }
+
+  /** `endpoints` less those held off at `now`; all of them when every one is held off. */
+  withoutHeldOff(endpoints: readonly EndpointInfo[], now: number): readonly EndpointInfo[] {
+    const held = this.heldOff;
+    if (held === undefined) return endpoints;
+    for (const [key, until] of held) if (until <= now) held.delete(key);
+    if (held.size === 0) {
+      this.heldOff = undefined;
+      return endpoints;
+    }
+    const rest = endpoints.filter((e) => !held.has(e.key));
+    return rest.length > 0 ? rest : endpoints;
+  }
+
+  /** The endpoints held off at `now`, with their deadlines (for the rules printer). */
+  heldOffAt(now: number): ReadonlyMap<string, number> {
+    return new Map([...(this.heldOff ?? [])].filter(([, until]) => until > now));
   }
 
   countersOf(key: string, create: boolean): EndpointCounters | undefined {

@@ -119,6 +119,15 @@ describe('printRules', () => {
     assert.match(lc, /-A KEMU-SVC-PK5WNJDG7QFFBAYH -m comment --comment "default\/web:http -> 127.244.1.2:8080" -m balance --mode lc --active 1 -j KEMU-SEP-/);
   });
 
+  test('an endpoint held off after a connect timeout is named with the time left', () => {
+    const t = scenario('random');
+    t.connectFailed('default/web:http/TCP', '127.244.2.3:8080', 10_000);
+    const out = printRules(t, { servicePort: 'default/web', now: 11_500 });
+    assert.match(out, /^# {3}held off 127\.244\.2\.3:8080 for 1\.5 s more: its last connect timed out; new connections go to the others$/m);
+    assert.match(out, /1 failed/);
+    assert.doesNotMatch(printRules(t, { servicePort: 'default/web', now: 13_000 }), /held off/);
+  });
+
   test('filtered to one service port: only its frontends and chains', () => {
     const out = printRules(scenario('random'), { servicePort: 'kube-system/kube-dns:dns/UDP' });
     assert.equal(

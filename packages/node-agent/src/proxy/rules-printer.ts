@@ -14,6 +14,8 @@ export interface PrintOptions {
    * of one Service (`ns/name`).
    */
   servicePort?: string;
+  /** The data plane's clock (Date.now() by default), for endpoints held off after a timeout. */
+  now?: number;
 }
 
 const SERVICES = 'KEMU-SERVICES';
@@ -48,7 +50,8 @@ export function printRules(table: ForwardingTable, opts: PrintOptions = {}): str
   serviceRules.push(`[0:0] -A ${SERVICES} -m addrtype --dst-type LOCAL -j ${NODEPORTS}`);
 
   const portBlocks: string[] = [];
-  for (const sp of ports) portBlocks.push(...portRules(table, sp, chains));
+  const now = opts.now ?? Date.now();
+  for (const sp of ports) portBlocks.push(...portRules(table, sp, chains, now));
 
   const out: string[] = [
     `# kemu userspace proxy rules for node ${table.nodeName} (algorithm ${table.algorithm}); counters are [connections:bytes]`,
@@ -110,7 +113,7 @@ function usesLocalChain(sp: ServicePortInfo): boolean {
   return sp.internalPolicyLocal || (sp.externalPolicyLocal && externallyReachable(sp));
 }
 
-function portRules(table: ForwardingTable, sp: ServicePortInfo, chains: Set<string>): string[] {
+function portRules(table: ForwardingTable, sp: ServicePortInfo, chains: Set<string>, now: number): string[] {
   const name = displayName(sp);
   const svc = serviceChain(sp);
   chains.add(svc);
@@ -128,6 +131,9 @@ function portRules(table: ForwardingTable, sp: ServicePortInfo, chains: Set<stri
   for (const e of all) {
     const used = cluster.some((c) => c.key === e.key) || (local?.some((c) => c.key === e.key) ?? false);
     if (!used) out.push(`#   unused ${e.key} (${conditions(e)})`);
+  }
+  for (const [key, until] of table.heldOff(sp.key, now)) {
+    out.push(`#   held off ${key} for ${((until - now) / 1_000).toFixed(1)} s more: its last connect timed out; new connections go to the others`);
   }
   const seps = new Map<string, EndpointInfo>();
   out.push(...balanceRules(table, sp, svc, cluster, seps));

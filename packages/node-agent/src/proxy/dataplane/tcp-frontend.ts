@@ -130,7 +130,9 @@ export class TcpFrontend implements ListenOps {
    * Endpoint after endpoint until one connects, with the growing timeouts. An endpoint that
    * refused is not tried again; one that timed out (a full accept queue, a lost SYN) is tried
    * again with a longer timeout once no untried endpoint is left, as the userspace proxier
-   * kept dialling while it had time.
+   * kept dialling while it had time. A timeout also holds the endpoint off for the next
+   * connections (ForwardingTable holdOffMs), so a dead node's pods cost one dial timeout
+   * every few seconds rather than one per connection until the EndpointSlices drop them.
    */
   private async dial(clientIP: string): Promise<Dialed> {
     const ctx = this.ctx;
@@ -159,8 +161,9 @@ export class TcpFrontend implements ListenOps {
         const socket = await connect(p.endpoint, timeoutMs);
         return { kind: 'connected', socket, endpoint: p.endpoint, servicePort };
       } catch (err) {
-        ((err as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? slow : refused).add(p.endpoint.key);
-        ctx.table.connectFailed(servicePort, p.endpoint.key);
+        const timedOut = (err as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+        (timedOut ? slow : refused).add(p.endpoint.key);
+        ctx.table.connectFailed(servicePort, p.endpoint.key, timedOut ? ctx.now() : undefined);
         ctx.metrics.connectFailures.inc({ service_port: servicePort });
         ctx.log.debug({ frontend: this.frontend.key, endpoint: p.endpoint.key, err: (err as Error).message }, 'endpoint connect failed');
       }
