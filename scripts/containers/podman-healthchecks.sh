@@ -8,7 +8,7 @@
 #
 # A check that races a container's removal (docker-compose down) can leave the exec
 # session's conmon behind with no container; every INTERVAL seconds such orphans are
-# stopped (only conmon processes whose container no longer exists).
+# stopped (reap-orphan-conmon.sh: only conmon processes whose container no longer exists).
 set -u
 INTERVAL=${1:-30}
 tick=0
@@ -19,10 +19,7 @@ while :; do
     ids=$(podman ps -q --filter health=starting 2>/dev/null)
   fi
   if [ $((tick % INTERVAL)) -eq 0 ]; then
-    for pid in $(pgrep -x conmon); do
-      cid=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-c$/{n;p;q}')
-      [ -n "$cid" ] && ! podman container exists "$cid" 2>/dev/null && kill "$pid" 2>/dev/null
-    done
+    "$(dirname "$0")/reap-orphan-conmon.sh" >/dev/null
   fi
   for id in $ids; do
     podman healthcheck run "$id" >/dev/null 2>&1 &
