@@ -81,10 +81,12 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
     assert.ok(report.clients.every((c) => c.node !== fault.target), 'clients run on nodes the fault leaves alone');
     assert.ok(report.faults.some((f) => f.phase === 'heal' && f.action === 'restart' && f.target === fault.target), ctx);
 
-    // The Service, measured from the clients: traffic flowed and at least 99% of it succeeded.
-    const { total } = report.requests;
+    // The Service, measured from the clients: traffic flowed and at least 99% of it succeeded
+    // through the kill, from the fault on (a CI run once lost 25 requests in a warm-up second
+    // the whole machine stalled in, with every request after the kill answered).
+    const { total, afterFault } = report.requests;
     assert.ok(total.ok >= 400, `requests were sent: ${total.ok} ok\n${ctx}`);
-    assert.ok(total.availabilityPct !== null && total.availabilityPct >= 99, `availability ${total.availabilityPct}% (${total.ok} ok, ${total.failed} failed)\n${ctx}`);
+    assert.ok(afterFault.availabilityPct !== null && afterFault.availabilityPct >= 99, `availability after the fault ${afterFault.availabilityPct}% (${afterFault.ok} ok, ${afterFault.failed} failed)\n${ctx}`);
 
     // The control plane, from the watches: the node went NotReady, then its endpoint left the Service.
     const notReady = report.timeline.find((e) => e.kind === 'node-not-ready' && e.subject === fault.target);

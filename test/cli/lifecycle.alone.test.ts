@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isApiError, KubeClient, Reason } from '@kemu/api';
 import { eventually, kemu, KEMU_CLI, killIfAlive, processAlive, type RecordedProcess } from '../harness/index.js';
+import { fetchText } from '@kemu/common/fetch';
 
 const BLOCK = '127.62';
 
@@ -48,8 +49,7 @@ function statusRows(text: string): Map<string, { pid: string; health: string; ro
 }
 
 async function getEcho(host: string, port: number): Promise<string> {
-  const res = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(3000) });
-  return res.text();
+  return (await fetchText(`http://${host}:${port}/`, 3000)).text;
 }
 
 before(() => {

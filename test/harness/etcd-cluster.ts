@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { etcdserverpb } from '@kemu/api';
 import { planEtcdCluster, type EtcdMemberPlan } from '@kemu/etcd';
+import { fetchText } from '@kemu/common/fetch';
 
 // Resolved through the workspace link so compiled tests run from any out dir inside the repo.
 const ETCD_MAIN = new URL('./main.js', import.meta.resolve('@kemu/etcd')).pathname;
@@ -126,12 +127,8 @@ export class EtcdTestCluster {
   }
 
   async setFaults(name: string, dropPeers: string[], delayMs = 0): Promise<void> {
-    const res = await fetch(`${this.member(name).plan.metricsUrl}/debug/faults`, {
-      method: 'POST',
-      body: JSON.stringify({ dropPeers, delayMs }),
-      signal: AbortSignal.timeout(2000),
-    });
-    if (!res.ok) throw new Error(`fault injection on ${name} failed: ${await res.text()}`);
+    const res = await fetchText(`${this.member(name).plan.metricsUrl}/debug/faults`, 2000, { method: 'POST', body: JSON.stringify({ dropPeers, delayMs }) });
+    if (!res.ok) throw new Error(`fault injection on ${name} failed: ${res.text}`);
   }
 
   async status(name: string, timeoutMs = 1000): Promise<etcdserverpb.StatusResponse> {
@@ -170,7 +167,7 @@ export class EtcdTestCluster {
       for (;;) {
         if (!this.isRunning(m.plan.name)) throw new Error(`${m.plan.name} exited:\n${this.tail(m.plan.name)}`);
         try {
-          const res = await fetch(`${m.plan.metricsUrl}/readyz`, { signal: AbortSignal.timeout(500) });
+          const res = await fetchText(`${m.plan.metricsUrl}/readyz`, 500);
           if (res.ok) break;
         } catch {
           /* not listening yet */
@@ -188,7 +185,7 @@ export class EtcdTestCluster {
     for (;;) {
       if (!this.isRunning(name)) throw new Error(`${name} exited:\n${this.tail(name)}`);
       try {
-        const res = await fetch(`${m.plan.metricsUrl}/readyz`, { signal: AbortSignal.timeout(500) });
+        const res = await fetchText(`${m.plan.metricsUrl}/readyz`, 500);
         if (res.ok) return;
       } catch {
         /* not yet */

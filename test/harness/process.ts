@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { fetchText } from '@kemu/common/fetch';
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -59,7 +60,7 @@ export class TestProcess {
     for (;;) {
       if (!this.running()) throw new Error(`${this.name} exited:\n${this.tail()}`);
       try {
-        const res = await fetch(this.readyUrl, { signal: AbortSignal.timeout(500) });
+        const res = await fetchText(this.readyUrl, 500);
         if (res.ok) return;
       } catch {
         /* not listening yet */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Deployment, KubeClient, Service } from '@kemu/api';
 import { ControlPlane, eventually, getEcho, sleep, sliceAddresses, spread, TestNode, TOKENS, udpAsk } from '../harness/index.js';
+import { fetchText } from '@kemu/common/fetch';
 
 // This file's loopback block: control plane and node IPs in 127.40.0.x, ClusterIPs in
 // 127.140.0.0/24, pods of node N in 127.141.N.0/24, LoadBalancer IPs 127.142.0.x.
@@ -137,8 +138,8 @@ describe('node agents forward Services to pods that run as processes', () => {
     assert.ok(home >= 0);
     await eventually(async () => {
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(`http://${nodeIP(i)}:${hc}/healthz`, { signal: AbortSignal.timeout(2000) });
-        const body = (await res.json()) as { localEndpoints?: number };
+        const res = await fetchText(`http://${nodeIP(i)}:${hc}/healthz`, 2000);
+        const body = JSON.parse(res.text) as { localEndpoints?: number };
         assert.equal(res.status, i === home ? 200 : 503, `node-${i + 1} health check`);
         assert.equal(body.localEndpoints, i === home ? 1 : 0);
       }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, readSync, writeFileSync, existsSync, fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStat } from '@kemu/node-agent';
+import { fetchText } from '@kemu/common/fetch';
 
 /** One kemu process started by the CLI, as recorded in <state-dir>/processes.json. */
 export interface ProcessRecord {
@@ -132,9 +133,9 @@ export async function waitReady(opsUrl: string, timeoutMs: number, alive: () => 
   while (Date.now() < deadline) {
     if (!alive()) throw new Error(`the process exited before it became ready (${opsUrl}/readyz)`);
     try {
-      const res = await fetch(`${opsUrl}/readyz?verbose`, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetchText(`${opsUrl}/readyz?verbose`, 1_000);
       if (res.ok) return;
-      last = (await res.text()).trim().split('\n').filter((l) => l.startsWith('[-]')).join('; ') || `HTTP ${res.status}`;
+      last = res.text.trim().split('\n').filter((l) => l.startsWith('[-]')).join('; ') || `HTTP ${res.status}`;
     } catch (err) {
       last = (err as Error).message;
     }

@@ -1,6 +1,7 @@
 import { isApiError, Reason, type KubeClient } from '@kemu/api';
 import { CliError } from './context.js';
 import { grpcMessage } from './lifecycle/grpc-message.js';
+import { fetchText } from '@kemu/common/fetch';
 
 /**
  * The forwarding table of one node as its agent prints it (GET /rules on the agent's ops
@@ -18,8 +19,7 @@ export async function proxyRules(client: KubeClient, apiservers: readonly string
   if (!ip) throw new CliError(`node ${node} has no InternalIP address`);
   const url = `http://${ip}:10256/rules${service ? `?service=${encodeURIComponent(service)}` : ''}`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    return await res.text();
+    return (await fetchText(url, 5000)).text;
   } catch (err) {
     throw new CliError(`node agent of ${node} does not answer at ${url}: ${(err as Error).message}`, 1, { cause: err });
   }

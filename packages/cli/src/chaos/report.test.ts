@@ -5,7 +5,7 @@ import { timelineEvent } from './timeline.js';
 import type { ClientSecond } from './traffic.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
-const sec = (s: number, ok: number, failed: number): ClientSecond => ({ t: T0 + s * 1_000, ok, failed, errors: failed ? { ECONNRESET: failed } : {} });
+const sec = (s: number, ok: number, failed: number, stalled = 0): ClientSecond => ({ t: T0 + s * 1_000, ok, failed, stalled, errors: failed ? { ECONNRESET: failed } : {} });
 
 const input: ReportInput = {
   scenario: 'node-kill',
@@ -84,6 +84,15 @@ test('the text report names the numbers a person looks for', () => {
   assert.match(text, /^ +t +ok +failed +writes ok +writes failed +errors$/m);
   assert.match(text, /^ +\+1 +18 +2 +1 +0 +ECONNRESET=2$/m);
   assert.match(text, /^ +\+2\.700 s +node +node node-2 NotReady/m);
+  assert.doesNotMatch(text, /not counted/);
+});
+
+test('requests whose client was stalled are reported apart, per second and in total, and leave availability alone', () => {
+  const stalled = { ...input, clientLines: [input.clientLines[0]!, [...input.clientLines[1]!.slice(0, 3), sec(3, 8, 2, 5), ...input.clientLines[1]!.slice(4)]] };
+  const text = formatReport(buildReport(stalled));
+  assert.match(text, /Requests: 158 ok, 3 failed: availability 98\.14%/);
+  assert.match(text, /not counted: 5 requests whose deadline passed while the client itself was stalled/);
+  assert.match(text, /^ +\+1 +18 +2 +1 +0 +ECONNRESET=2 client-stalled=5$/m);
 });
 
 test('the chart input: bars per second, fault and heal markers, events without the faults', () => {

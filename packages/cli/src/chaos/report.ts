@@ -61,7 +61,7 @@ export interface ChaosReport {
   clients: ReportInput['clients'];
   faults: Array<{ atS: number; at: string; phase: 'fault' | 'heal'; action: string; target: string; detail: string }>;
   requests: TrafficSummary & {
-    seconds: Array<{ t: string; rel: number; ok: number; failed: number; errors: Record<string, number>; reports: number }>;
+    seconds: Array<{ t: string; rel: number; ok: number; failed: number; stalled: number; errors: Record<string, number>; reports: number }>;
   };
   writes: WriteSummary & { target: string; intervalMs: number; seconds: Array<{ t: string; rel: number; ok: number; failed: number }> };
   etcd: {
@@ -106,7 +106,7 @@ export function buildReport(i: ReportInput): ChaosReport {
     clients: i.clients,
     faults: i.faults.map((f) => ({ atS: relS(f.at, i.faultAt), at: iso(f.at), phase: f.phase, action: f.action, target: f.target, detail: f.detail })),
     requests: {
-      seconds: seconds.map((s) => ({ t: iso(s.t), rel: relSecond(s.t, i.faultAt), ok: s.ok, failed: s.failed, errors: s.errors, reports: s.reports })),
+      seconds: seconds.map((s) => ({ t: iso(s.t), rel: relSecond(s.t, i.faultAt), ok: s.ok, failed: s.failed, stalled: s.stalled, errors: s.errors, reports: s.reports })),
       ...traffic,
     },
     writes: {
@@ -176,6 +176,7 @@ export function formatReport(r: ChaosReport): string {
   out.push('');
   out.push(`Requests: ${q.total.ok} ok, ${q.total.failed} failed: availability ${pct(q.total.availabilityPct)} (after the fault: ${q.afterFault.ok} ok, ${q.afterFault.failed} failed, ${pct(q.afterFault.availabilityPct)})`);
   if (Object.keys(q.errors).length > 0) out.push(`  failures by cause: ${Object.entries(q.errors).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (q.stalled > 0) out.push(`  not counted: ${q.stalled} request${q.stalled === 1 ? '' : 's'} whose deadline passed while the client itself was stalled (its timer fired late: this machine starved every process)`);
   out.push(`  first failure: ${secs(q.firstFailureS, 'none')} after the fault; full recovery: ${q.recoveryS === null ? 'not within the run' : q.recoveryS === 0 ? 'nothing failed' : `+${q.recoveryS} s (no failure from then on)`}`);
   out.push(
     `Writes (${w.target}, one every ${w.intervalMs} ms): ${w.total.ok} ok, ${w.total.failed} failed; ` +
@@ -199,7 +200,7 @@ export function formatReport(r: ChaosReport): string {
         String(s.failed),
         String(ws?.ok ?? 0),
         String(ws?.failed ?? 0),
-        s.reports === 0 ? '(no client report this second)' : Object.entries(s.errors).map(([k, v]) => `${k}=${v}`).join(' '),
+        s.reports === 0 ? '(no client report this second)' : [...Object.entries(s.errors).map(([k, v]) => `${k}=${v}`), ...(s.stalled ? [`client-stalled=${s.stalled}`] : [])].join(' '),
       ];
     }),
   ));

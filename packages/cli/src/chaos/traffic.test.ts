@@ -14,14 +14,16 @@ test('a client log: per-second lines kept, start, done and garbage lines skipped
     'not json',
     '{"t":"not a time","ok":1,"failed":0}',
     line(1, 9, 1, { ECONNREFUSED: 1 }),
+    JSON.stringify({ t: at(2), ok: 3, failed: 0, stalled: 4, errors: {}, p50Ms: 1, p99Ms: 2, backends: {} }),
     '{"t":"2026-01-01T00:00:02.000Z","ok":"x","failed":0}',
     JSON.stringify({ done: true, ok: 14, failed: 1 }),
     '',
   ].join('\n');
   const seconds = parseClientLog(log);
   assert.deepEqual(seconds, [
-    { t: T0, ok: 5, failed: 0, errors: {} },
-    { t: T0 + 1_000, ok: 9, failed: 1, errors: { ECONNREFUSED: 1 } },
+    { t: T0, ok: 5, failed: 0, stalled: 0, errors: {} },
+    { t: T0 + 1_000, ok: 9, failed: 1, stalled: 0, errors: { ECONNREFUSED: 1 } },
+    { t: T0 + 2_000, ok: 3, failed: 0, stalled: 4, errors: {} },
   ]);
 });
 
@@ -44,7 +46,7 @@ test('seconds of several clients are summed; a second nobody reported is a row w
 });
 
 const rows = (spec: Array<[number, number]>, from = 0): TrafficSecond[] =>
-  spec.map(([ok, failed], i): TrafficSecond => ({ t: T0 + (from + i) * 1_000, ok, failed, errors: failed ? { ECONNRESET: failed } : {}, reports: 1 }));
+  spec.map(([ok, failed], i): TrafficSecond => ({ t: T0 + (from + i) * 1_000, ok, failed, stalled: 0, errors: failed ? { ECONNRESET: failed } : {}, reports: 1 }));
 
 test('first failure and recovery are counted in seconds from the fault second; failures before the fault do not count as the first', () => {
   // Seconds -2..5; the fault at +0.4 s into second 0.
@@ -69,6 +71,16 @@ test('nothing failed: recovery 0 and no first failure; failures to the end: not 
   // A second with no successes after the last failure is not a recovery either.
   const silent = summarizeTraffic(rows([[10, 0], [5, 5], [0, 0]]), T0 + 1_000);
   assert.equal(silent.recoveryS, null);
+});
+
+test('requests the stalled client could not judge are counted apart and leave availability alone', () => {
+  const a = parseClientLog([line(0, 10, 0), JSON.stringify({ t: at(1), ok: 2, failed: 1, stalled: 7, errors: { timeout: 1 } })].join('\n'));
+  const rows = aggregateSeconds([a], T0, T0 + 2_000);
+  assert.deepEqual(rows.map((r) => r.stalled), [0, 7]);
+  const s = summarizeTraffic(rows, T0 + 1_000);
+  assert.equal(s.stalled, 7);
+  assert.deepEqual(s.total, counts(12, 1));
+  assert.deepEqual(s.afterFault, counts(2, 1));
 });
 
 test('availability is null without requests and rounded to two decimals', () => {

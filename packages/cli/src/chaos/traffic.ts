@@ -9,6 +9,8 @@ export interface ClientSecond {
   t: number;
   ok: number;
   failed: number;
+  /** Deadlines that passed while the client itself was stalled: neither ok nor failed (absent in older logs: 0). */
+  stalled: number;
   errors: Record<string, number>;
 }
 
@@ -19,7 +21,7 @@ export function parseClientLog(text: string): ClientSecond[] {
     if (!line.startsWith('{')) continue;
     const o = jsonObjectLine(line);
     if (!o) continue;
-    const r = o as { t?: unknown; ok?: unknown; failed?: unknown; errors?: unknown };
+    const r = o as { t?: unknown; ok?: unknown; failed?: unknown; stalled?: unknown; errors?: unknown };
     if (typeof r.t !== 'string' || typeof r.ok !== 'number' || typeof r.failed !== 'number') continue;
     const t = Date.parse(r.t);
     if (Number.isNaN(t)) continue;
@@ -27,7 +29,7 @@ export function parseClientLog(text: string): ClientSecond[] {
     if (typeof r.errors === 'object' && r.errors !== null) {
       for (const [k, v] of Object.entries(r.errors)) if (typeof v === 'number') errors[k] = v;
     }
-    out.push({ t, ok: r.ok, failed: r.failed, errors });
+    out.push({ t, ok: r.ok, failed: r.failed, stalled: typeof r.stalled === 'number' ? r.stalled : 0, errors });
   }
   return out;
 }
@@ -37,6 +39,7 @@ export interface TrafficSecond {
   t: number;
   ok: number;
   failed: number;
+  stalled: number;
   errors: Record<string, number>;
   /** How many clients reported this second. A client whose timer fired late folds missed seconds into its next line, so 0 is possible. */
   reports: number;
@@ -52,13 +55,14 @@ export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS) * SEC
 export function aggregateSeconds(perClient: ReadonlyArray<readonly ClientSecond[]>, from: number, to: number): TrafficSecond[] {
   const start = secondOf(from);
   const rows: TrafficSecond[] = [];
-  for (let t = start; t < to; t += SECOND_MS) rows.push({ t, ok: 0, failed: 0, errors: {}, reports: 0 });
+  for (let t = start; t < to; t += SECOND_MS) rows.push({ t, ok: 0, failed: 0, stalled: 0, errors: {}, reports: 0 });
   for (const lines of perClient) {
     for (const l of lines) {
       const row = rows[(secondOf(l.t) - start) / SECOND_MS];
       if (!row || l.t < start) continue;
       row.ok += l.ok;
       row.failed += l.failed;
+      row.stalled += l.stalled;
       row.reports++;
       for (const [k, v] of Object.entries(l.errors)) row.errors[k] = (row.errors[k] ?? 0) + v;
     }
@@ -80,6 +84,11 @@ export interface TrafficSummary {
   afterFault: Counts;
   /** Failures by cause over the whole run. */
   errors: Record<string, number>;
+  /**
+   * Requests not counted as ok or failed: their deadline passed while the client process
+   * itself was stalled (the machine starved every process), which says nothing about the Service.
+   */
+  stalled: number;
   /** Seconds (the fault's second is 0) of the first second with a failed request at or after the fault; null if none failed. */
   firstFailureS: number | null;
   /**
@@ -104,6 +113,7 @@ export function summarizeTraffic(seconds: readonly TrafficSecond[], faultAt: num
   let failed = 0;
   let okAfter = 0;
   let failedAfter = 0;
+  let stalled = 0;
   const errors: Record<string, number> = {};
   let firstFailure: number | null = null;
   let lastFailure: number | null = null;
@@ -111,6 +121,7 @@ export function summarizeTraffic(seconds: readonly TrafficSecond[], faultAt: num
   for (const s of seconds) {
     ok += s.ok;
     failed += s.failed;
+    stalled += s.stalled;
     for (const [k, v] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + v;
     const rel = relSecond(s.t, faultAt);
     if (rel < 0) continue;
@@ -129,5 +140,5 @@ export function summarizeTraffic(seconds: readonly TrafficSecond[], faultAt: num
     const healthyAfter = seconds.some((s) => relSecond(s.t, faultAt) > last && s.ok > 0);
     recoveryS = healthyAfter ? last + 1 : null;
   }
-  return { total: counts(ok, failed), afterFault: counts(okAfter, failedAfter), errors, firstFailureS: firstFailure, recoveryS, failingSeconds };
+  return { total: counts(ok, failed), afterFault: counts(okAfter, failedAfter), errors, stalled, firstFailureS: firstFailure, recoveryS, failingSeconds };
 }

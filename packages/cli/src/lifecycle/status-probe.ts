@@ -6,12 +6,13 @@ import type { ClusterPlan } from '../plan.js';
 import { isAlive, readProcesses } from '../processes.js';
 import { roster } from './roster.js';
 import type { ClusterFacts, Health, ProcessFacts } from './status.js';
+import { fetchText } from '@kemu/common/fetch';
 
 /** GET <opsUrl>/readyz?verbose: 200 is ready; otherwise the checks it lists as failed. */
 export async function probeReadyz(opsUrl: string, timeoutMs = 1500): Promise<Health> {
   try {
-    const res = await fetch(`${opsUrl}/readyz?verbose`, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = await res.text();
+    const res = await fetchText(`${opsUrl}/readyz?verbose`, timeoutMs);
+    const body = res.text;
     if (res.ok) return { kind: 'ready' };
     const failing = body
       .split('\n')
@@ -27,8 +28,7 @@ export async function probeReadyz(opsUrl: string, timeoutMs = 1500): Promise<Hea
 /** leader_election_master_status from a controller-manager's /metrics (undefined: no answer). */
 export async function probeLeaderMetric(opsUrl: string, timeoutMs = 1500): Promise<boolean | undefined> {
   try {
-    const res = await fetch(`${opsUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-    const m = /^leader_election_master_status\{[^}]*\}\s+(\d+)/m.exec(await res.text());
+    const m = /^leader_election_master_status\{[^}]*\}\s+(\d+)/m.exec((await fetchText(`${opsUrl}/metrics`, timeoutMs)).text);
     return m ? m[1] === '1' : undefined;
   } catch {
     return undefined;

@@ -11,10 +11,12 @@ describe('ClientStats', () => {
     s.record({ kind: 'failed', error: 'ECONNREFUSED' });
     s.record({ kind: 'failed', error: 'ECONNREFUSED' });
     s.record({ kind: 'failed', error: 'status 503' });
+    s.record({ kind: 'stalled' });
     assert.deepEqual(s.flush(new Date(Date.UTC(2024, 0, 1, 0, 0, 7))), {
       t: '2024-01-01T00:00:07.000Z',
       ok: 101,
       failed: 4,
+      stalled: 1,
       errors: { timeout: 1, ECONNREFUSED: 2, 'status 503': 1 },
       p50Ms: 51,
       p99Ms: 100,
@@ -30,8 +32,10 @@ describe('ClientStats', () => {
     assert.equal(s.windowHasData, false);
     s.record({ kind: 'failed', error: 'timeout' });
     const second = s.flush(new Date(1000));
-    assert.deepEqual(second, { t: '1970-01-01T00:00:01.000Z', ok: 0, failed: 1, errors: { timeout: 1 }, p50Ms: null, p99Ms: null, backends: {} });
-    assert.deepEqual(s.totals, { ok: 1, failed: 1 });
+    assert.deepEqual(second, { t: '1970-01-01T00:00:01.000Z', ok: 0, failed: 1, stalled: 0, errors: { timeout: 1 }, p50Ms: null, p99Ms: null, backends: {} });
+    s.record({ kind: 'stalled' });
+    assert.ok(s.windowHasData, 'a stalled request is data too');
+    assert.deepEqual(s.totals, { ok: 1, failed: 1, stalled: 1 });
   });
 });
 

@@ -1,7 +1,13 @@
 /** How one request of the client ended. */
 export type RequestOutcome =
   | { kind: 'ok'; latencyMs: number; /** `pod` of the echo JSON, when the body had one. */ backend: string | undefined }
-  | { kind: 'failed'; /** `timeout`, an errno code (`ECONNREFUSED`), or `status <code>`. */ error: string };
+  | { kind: 'failed'; /** `timeout`, an errno code (`ECONNREFUSED`), or `status <code>`. */ error: string }
+  /**
+   * The deadline passed while the client itself was not running (its timer fired well
+   * late: a machine that stalled every process). Says nothing about the Service, so it is
+   * counted apart from ok and failed.
+   */
+  | { kind: 'stalled' };
 
 /** One line of the client's output per second. */
 export interface SecondReport {
@@ -9,6 +15,8 @@ export interface SecondReport {
   t: string;
   ok: number;
   failed: number;
+  /** Requests whose deadline passed while the client itself was stalled: neither ok nor failed. */
+  stalled: number;
   errors: Record<string, number>;
   /** Latency percentiles of the second's successful requests; null when there were none. */
   p50Ms: number | null;
@@ -19,6 +27,7 @@ export interface SecondReport {
 export interface Totals {
   ok: number;
   failed: number;
+  stalled: number;
 }
 
 /**
@@ -28,10 +37,11 @@ export interface Totals {
 export class ClientStats {
   private ok = 0;
   private failed = 0;
+  private stalled = 0;
   private errors: Record<string, number> = {};
   private backends: Record<string, number> = {};
   private latencies: number[] = [];
-  private readonly total: Totals = { ok: 0, failed: 0 };
+  private readonly total: Totals = { ok: 0, failed: 0, stalled: 0 };
 
   record(outcome: RequestOutcome): void {
     switch (outcome.kind) {
@@ -46,12 +56,16 @@ export class ClientStats {
         this.total.failed++;
         this.errors[outcome.error] = (this.errors[outcome.error] ?? 0) + 1;
         return;
+      case 'stalled':
+        this.stalled++;
+        this.total.stalled++;
+        return;
     }
   }
 
   /** True when the current window has recorded anything. */
   get windowHasData(): boolean {
-    return this.ok + this.failed > 0;
+    return this.ok + this.failed + this.stalled > 0;
   }
 
   get totals(): Totals {
@@ -65,6 +79,7 @@ export class ClientStats {
       t: secondStart.toISOString(),
       ok: this.ok,
       failed: this.failed,
+      stalled: this.stalled,
       errors: this.errors,
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
@@ -72,6 +87,7 @@ export class ClientStats {
     };
     this.ok = 0;
     this.failed = 0;
+    this.stalled = 0;
     this.errors = {};
     this.backends = {};
     this.latencies = [];

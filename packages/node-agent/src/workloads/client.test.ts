@@ -72,7 +72,7 @@ describe('kemu/client as a process', () => {
     assert.deepEqual(await client.exited, { code: 0, signal: null });
     const lines = client.jsonLines();
     const reports = reportLines(client);
-    assert.deepEqual(lines.at(-1), { done: true, ok: sum(reports, 'ok'), failed: sum(reports, 'failed') });
+    assert.deepEqual(lines.at(-1), { done: true, ok: sum(reports, 'ok'), failed: sum(reports, 'failed'), stalled: sum(reports, 'stalled') });
   });
 
   test('stops by itself after --max-requests and exits 0', async () => {
@@ -82,7 +82,7 @@ describe('kemu/client as a process', () => {
     const reports = reportLines(client);
     assert.equal(sum(reports, 'ok'), 7);
     assert.equal(sum(reports, 'failed'), 0);
-    assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 7, failed: 0 });
+    assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 7, failed: 0, stalled: 0 });
     echo.proc.signal('SIGTERM');
   });
 
@@ -116,7 +116,35 @@ describe('kemu/client as a process', () => {
       assert.deepEqual(await client.exited, { code: 0, signal: null });
       const reports = reportLines(client);
       assert.equal(reports.reduce((n, l) => n + (errorsOf(l)['timeout'] ?? 0), 0), 3);
-      assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 0, failed: 3 });
+      assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 0, failed: 3, stalled: 0 });
+    } finally {
+      for (const s of srv.sockets) s.destroy();
+      await closeServer(srv.server);
+    }
+  });
+
+  test('a deadline that passes while the client itself is stopped is counted as stalled, not as a failure', async () => {
+    const srv = await silentServer();
+    try {
+      const client = WorkloadProcess.spawn(
+        'client',
+        ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '400', '--max-requests', '12'],
+        CLIENT_ENV,
+      );
+      await client.waitForLine((l) => l.includes('"start"'));
+      // Requests are in flight to a server that never answers; then the client gets no CPU.
+      await new Promise((r) => setTimeout(r, 150));
+      client.signal('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 1_500));
+      client.signal('SIGCONT');
+      assert.deepEqual(await client.exited, { code: 0, signal: null });
+      const done = client.jsonLines().at(-1) ?? {};
+      assert.equal((done['stalled'] as number) + (done['failed'] as number), 12, JSON.stringify(done));
+      assert.ok((done['stalled'] as number) >= 1, `the requests in flight while stopped: ${JSON.stringify(done)}`);
+      assert.ok((done['failed'] as number) >= 1, `the later ones time out on time: ${JSON.stringify(done)}`);
+      const reports = reportLines(client);
+      assert.equal(sum(reports, 'stalled'), done['stalled']);
+      assert.equal(reports.reduce((n, l) => n + (errorsOf(l)['timeout'] ?? 0), 0), done['failed']);
     } finally {
       for (const s of srv.sockets) s.destroy();
       await closeServer(srv.server);
@@ -145,7 +173,7 @@ describe('kemu/client as a process', () => {
       assert.equal(srv.connections(), 5);
       const reused = WorkloadProcess.spawn('client', ['--url', url, '--rate', '5', '--max-requests', '5', '--keepalive'], CLIENT_ENV);
       assert.equal((await reused.exited).code, 0);
-      assert.deepEqual(reused.jsonLines().at(-1), { done: true, ok: 5, failed: 0 });
+      assert.deepEqual(reused.jsonLines().at(-1), { done: true, ok: 5, failed: 0, stalled: 0 });
       // 200 ms apart against an instant server: one connection serves them all, unless a
       // starved machine makes a request outlast the gap (then a second one opens).
       const opened = srv.connections() - 5;
@@ -170,7 +198,7 @@ describe('kemu/client as a process', () => {
       assert.deepEqual(await client.exited, { code: 0, signal: null });
       assert.ok(performance.now() - t0 < 1000);
       assert.equal(client.stderr, '');
-      assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 0, failed: 0 });
+      assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 0, failed: 0, stalled: 0 });
     } finally {
       for (const s of srv.sockets) s.destroy();
       await closeServer(srv.server);

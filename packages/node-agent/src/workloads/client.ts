@@ -26,6 +26,12 @@ export interface ClientRun {
   close(): Promise<void>;
 }
 
+/**
+ * A deadline timer firing this late (or a quarter of the timeout, if more) means the client
+ * process itself did not run: the request is `stalled`, not a failure of the Service.
+ */
+const STALL_MS = 250;
+
 /** Bodies beyond this are not kept (only the echo JSON's `pod` is read). */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -65,7 +71,7 @@ export async function startClient(opts: ClientOptions): Promise<ClientRun> {
     agent.destroy();
     if (stats.windowHasData) emit(stats.flush(new Date(Math.floor(Date.now() / 1000) * 1000)));
     const totals = stats.totals;
-    emit({ done: true, ok: totals.ok, failed: totals.failed });
+    emit({ done: true, ok: totals.ok, failed: totals.failed, stalled: totals.stalled });
     resolveDone(totals);
   };
 
@@ -110,7 +116,10 @@ export async function startClient(opts: ClientOptions): Promise<ClientRun> {
       if (!finished) onRequestEnd();
     };
     const abort = (): void => settle(undefined);
-    const timer = setTimeout(() => settle({ kind: 'failed', error: 'timeout' }), opts.timeoutMs);
+    const timer = setTimeout(() => {
+      const late = performance.now() - t0 - opts.timeoutMs;
+      settle(late > Math.max(STALL_MS, opts.timeoutMs / 4) ? { kind: 'stalled' } : { kind: 'failed', error: 'timeout' });
+    }, opts.timeoutMs);
     inFlight.add(abort);
     const fail = (err: Error): void => settle({ kind: 'failed', error: errorKey(err) });
     const req: ClientRequest = request(opts.url, { agent, method: 'GET' }, (res) => {
