@@ -11,7 +11,7 @@ const input: ReportInput = {
   scenario: 'node-kill',
   description: 'kill node node-2 (hosts chaos-target-b) with its pods',
   driver: 'local processes (signals)',
-  settings: { durationS: 4, warmupS: 2, rate: 20, pauseS: null, tailS: 1 },
+  settings: { durationS: 4, warmupS: 2, rate: 20, requestTimeoutS: 2, pauseS: null, tailS: 1 },
   service: { namespace: 'kemu-chaos', name: 'chaos-target', clusterIP: '127.63.64.20', port: 80, url: 'http://127.63.64.20:80/', replicas: 3 },
   clients: [
     { pod: 'chaos-client-x-0', node: 'node-1', rate: 10 },
@@ -77,6 +77,7 @@ test('the report: per-second sums, availability, first failure and recovery from
 test('the text report names the numbers a person looks for', () => {
   const text = formatReport(buildReport(input));
   assert.match(text, /^kemu chaos run node-kill: kill node node-2/);
+  assert.match(text, /chaos-client-x-1 on node-3, 10\/s\), each request failed after 2 s without an answer/);
   assert.match(text, /Requests: 158 ok, 3 failed: availability 98\.14% \(after the fault: 118 ok, 3 failed, 97\.52%\)/);
   assert.match(text, /first failure: \+0 s after the fault; full recovery: \+2 s \(no failure from then on\)/);
   assert.match(text, /writes resumed \+1\.15 s, gap around the fault 1400 ms/);

@@ -19,7 +19,7 @@ export interface ReportInput {
   scenario: ScenarioName;
   description: string;
   driver: string;
-  settings: { durationS: number; warmupS: number; rate: number; pauseS: number | null; tailS: number };
+  settings: { durationS: number; warmupS: number; rate: number; requestTimeoutS: number; pauseS: number | null; tailS: number };
   service: { namespace: string; name: string; clusterIP: string; port: number; url: string; replicas: number };
   clients: ReadonlyArray<{ pod: string; node: string; rate: number }>;
   /** When traffic was running on every client (warm-up start). */
@@ -170,7 +170,8 @@ export function formatReport(r: ChaosReport): string {
   out.push(`Faults made by: ${r.driver}`);
   out.push(
     `Service ${r.service.namespace}/${r.service.name} (${r.service.replicas} replicas of kemu/echo) at ${r.service.url}; ` +
-      `${r.clients.length} kemu/client pod${r.clients.length === 1 ? '' : 's'} (${r.clients.map((c) => `${c.pod} on ${c.node}, ${c.rate}/s`).join('; ')})`,
+      `${r.clients.length} kemu/client pod${r.clients.length === 1 ? '' : 's'} (${r.clients.map((c) => `${c.pod} on ${c.node}, ${c.rate}/s`).join('; ')}), ` +
+      `each request failed after ${r.settings.requestTimeoutS} s without an answer`,
   );
   out.push(`Warm-up ${r.settings.warmupS} s, fault at ${r.faultAt}, heal ${r.healAt ?? 'never'}, end ${r.endedAt}`);
   out.push('');

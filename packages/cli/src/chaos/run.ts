@@ -37,6 +37,8 @@ export interface ChaosRunOptions {
   /** Requests per second, over all clients. */
   rate: number;
   clients: number;
+  /** Each client request's deadline; an unanswered request is a `timeout` failure. */
+  requestTimeoutMs: number;
   replicas: number;
   pauseMs: number;
   target?: string;
@@ -245,7 +247,7 @@ class ChaosRun {
     this.probe.start();
     for (let i = 0; i < o.clients; i++) {
       const node = nodes[i % nodes.length]!;
-      const pod = await client.create('pods', clientPod({ runId: this.runId, index: i, node, url: target.url, rate, durationS }));
+      const pod = await client.create('pods', clientPod({ runId: this.runId, index: i, node, url: target.url, rate, timeoutMs: o.requestTimeoutMs, durationS }));
       this.clients.push({ pod, node, rate });
     }
     progress(`${o.clients} kemu/client pod(s) on ${[...new Set(this.clients.map((c) => c.node))].join(', ')} sending ${o.rate} requests/s to ${target.url}`);
@@ -332,6 +334,7 @@ class ChaosRun {
         durationS: o.durationMs / 1_000,
         warmupS: o.warmupMs / 1_000,
         rate: o.rate,
+        requestTimeoutS: o.requestTimeoutMs / 1_000,
         pauseS: o.scenario === 'etcd-member-pause' ? o.pauseMs / 1_000 : null,
         tailS: o.tailMs / 1_000,
       },

@@ -54,6 +54,8 @@ export interface ClientPodOptions {
   url: string;
   /** Requests per second of this client. */
   rate: number;
+  /** Each request's deadline. */
+  timeoutMs: number;
   /** The client stops by itself after this long, should the run never delete it. */
   durationS: number;
 }
@@ -74,7 +76,7 @@ export function clientPod(o: ClientPodOptions): Pod {
         {
           name: 'client',
           image: 'kemu/client',
-          args: ['--url', o.url, '--rate', String(o.rate), '--timeout', '1000', '--duration', String(o.durationS)],
+          args: ['--url', o.url, '--rate', String(o.rate), '--timeout', String(o.timeoutMs), '--duration', String(o.durationS)],
         },
       ],
     },

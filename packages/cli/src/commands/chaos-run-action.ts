@@ -19,6 +19,7 @@ export interface RunFlags extends ClusterFlags {
   tail: string;
   rate: string;
   clients: string;
+  requestTimeout: string;
   replicas: string;
   pause: string;
   target?: string;
@@ -56,6 +57,7 @@ export async function runChaosScenario(scenario: ScenarioName, f: RunFlags, cmd:
     tailMs: duration(cmd, f.tail, 'tail'),
     rate: positive(cmd, f.rate, 'rate', false),
     clients: positive(cmd, f.clients, 'clients', true),
+    requestTimeoutMs: duration(cmd, f.requestTimeout, 'request-timeout'),
     replicas: positive(cmd, f.replicas, 'replicas', true),
     pauseMs: duration(cmd, f.pause, 'pause'),
     writeIntervalMs: 200,

@@ -98,6 +98,7 @@ export function registerChaosCommands(program: Command): void {
     .addOption(new Option('--tail <time>', 'traffic after the heal').default('5s'))
     .addOption(new Option('--rate <n>', 'requests per second, over all clients').default('20'))
     .addOption(new Option('--clients <n>', 'kemu/client pods, each on a node the fault leaves alone').default('2'))
+    .addOption(new Option('--request-timeout <time>', 'a request not answered within this is a failed one (timeout)').default('2s'))
     .addOption(new Option('--replicas <n>', 'replicas of the target Deployment when it is created').default('3'))
     .addOption(new Option('--pause <time>', 'etcd-member-pause and pause: how long the target stays frozen').default('10s'))
     .addOption(new Option('--target <name>', "the victim: a node (node-kill), a zone (zone-loss), a process or compose service, etcd-leader or controller-manager-active (the others; required by kill, stop, pause, restart and partition)"))
