@@ -155,8 +155,12 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
         assert.ok(row, `a ${pick} among ${JSON.stringify(st)}`);
         const name = cluster.containerName(service(row.endpoint));
         cluster.docker(['kill', '--signal', 'KILL', name]);
-        await load.waitAcks(50, Date.now(), 60_000);
-        cluster.docker(['start', name]);
+        try {
+          await load.waitAcks(50, Date.now(), 60_000);
+        } finally {
+          // Started again even when the step fails, so later tests find three members.
+          cluster.docker(['start', name]);
+        }
         await eventually(() => assert.equal(cluster.docker(['inspect', '--format', '{{.State.Health.Status}}', name]).trim(), 'healthy'), 120_000, 1_000);
       }
       // Cut the leader off the network, keep writing through the others, heal.
