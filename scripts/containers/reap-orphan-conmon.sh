@@ -5,7 +5,7 @@
 for pid in $(pgrep -x conmon); do
   cid=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-c$/{n;p;q}')
   if [ -n "$cid" ] && ! podman container exists "$cid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null && echo "reap-orphan-conmon: stopped conmon $pid (container ${cid%"${cid#????????????}"} is gone)"
+    kill "$pid" 2>/dev/null && echo "reap-orphan-conmon: stopped conmon $pid (container $(printf %.12s "$cid") is gone)"
   fi
 done
 exit 0

@@ -22,6 +22,7 @@ interface Report {
   faults: Array<{ phase: 'fault' | 'heal'; action: string; target: string; detail: string }>;
   clients: Array<{ pod: string; node: string }>;
   requests: { total: { ok: number; failed: number; availabilityPct: number | null }; afterFault: { ok: number; failed: number; availabilityPct: number | null } };
+  writes: { afterFault: { ok: number } };
   timeline: Array<{ atS: number; kind: string; subject: string; node?: string }>;
 }
 
@@ -227,7 +228,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     assert.deepEqual([...new Set(seen.map((a) => a.node))].sort(), ['node-1', 'node-3'], 'answered from zones a and c only');
     // The whole zone: its node and its share of the control plane, which keeps a quorum.
     assert.match(r.out, /lose zone zone-b: kill node node-2 \(.*\) with its pods, and apiserver-1, controller-manager-1, dns-1, etcd-1/);
-    const report = JSON.parse(readFileSync(join(out, 'zone-b', 'report.json'), 'utf8')) as Report & { writes: { afterFault: { ok: number } } };
+    const report = JSON.parse(readFileSync(join(out, 'zone-b', 'report.json'), 'utf8')) as Report;
     assert.deepEqual(report.faults.filter((f) => f.phase === 'fault').map((f) => f.target).sort(), ['apiserver-1', 'controller-manager-1', 'dns-1', 'etcd-1', 'node-2']);
     assert.ok(report.writes.afterFault.ok > 0, `writes went on through apiserver-0 and two etcd members\n${r.out}`);
     await eventually(() => {

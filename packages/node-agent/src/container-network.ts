@@ -32,11 +32,20 @@ export class ContainerNetwork {
   private readonly monitor: RouteMonitor;
   private readonly runner: BoundedFrequencyRunner<NodeJS.Timeout>;
   private dnsIP: string | undefined;
+  /** The kernel's table may differ from what was applied: the next sync reads it first. */
+  private reread = true;
 
   constructor(private readonly o: ContainerNetworkOptions) {
     const ipCommand = o.ipCommand ?? ['ip'];
     this.routes = new NodeRoutes({ ipCommand, owned: [o.clusterCIDR], ownPodCIDRs: o.podCIDR ? [o.podCIDR] : [], unreachable: [o.clusterCIDR], log: o.log });
-    this.monitor = new RouteMonitor({ ipCommand, onChange: () => this.runner.run(), log: o.log });
+    this.monitor = new RouteMonitor({
+      ipCommand,
+      onChange: () => {
+        this.reread = true;
+        this.runner.run();
+      },
+      log: o.log,
+    });
     this.runner = new BoundedFrequencyRunner(() => this.syncRoutes(), {
       scheduler: { now: () => Date.now(), setTimer: (ms, fn) => setTimeout(fn, ms), clearTimer: (h) => clearTimeout(h) },
       minIntervalMs: 100,
@@ -71,10 +80,18 @@ export class ContainerNetwork {
     return this.routes.list();
   }
 
-  // Every round reads the kernel's table first (one `ip route show`), so it restores what
-  // the kernel dropped as well as what the Nodes changed.
+  // The first round, and any after the kernel reported a change, reads the kernel's table
+  // first (one `ip route show`), so it restores what the kernel dropped; a Node update alone
+  // only diffs against what was applied.
   private async syncRoutes(): Promise<void> {
-    await this.routes.apply(planRoutes(this.o.nodeName, this.o.nodes.list()), { reread: true });
+    const reread = this.reread;
+    this.reread = false;
+    try {
+      await this.routes.apply(planRoutes(this.o.nodeName, this.o.nodes.list()), { reread });
+    } catch (err) {
+      this.reread ||= reread;
+      throw err;
+    }
   }
 
   private async syncResolvConf(): Promise<void> {

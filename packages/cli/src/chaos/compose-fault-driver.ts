@@ -114,11 +114,12 @@ export class ComposeFaultDriver implements FaultDriver {
     return this.known.map((c) => c.service).sort();
   }
 
-  async zoneMembers(zone: string): Promise<string[]> {
-    return (await this.refresh())
-      .filter((c) => c.zone === zone && !this.isNode(c.service))
-      .map((c) => c.service)
-      .sort();
+  async zoneMembers(): Promise<Map<string, string[]>> {
+    const zones = new Map<string, string[]>();
+    for (const c of await this.refresh()) {
+      if (c.zone && !this.isNode(c.service)) zones.set(c.zone, [...(zones.get(c.zone) ?? []), c.service].sort());
+    }
+    return zones;
   }
 
   /** Runs a command in a service's container; resolves with its stdout. */

@@ -35,11 +35,11 @@ export interface FaultDriver {
   /** Every target this driver can act on. */
   targets(): string[];
   /**
-   * The targets other than nodes placed in `zone` (a zone's share of the control plane:
+   * Zone -> the targets other than nodes placed in it (a zone's share of the control plane:
    * etcd members, apiservers, ...), which a zone loss takes down with the zone's nodes.
-   * Nodes are placed by their Node objects' zone label, not here. [] when none are placed.
+   * Nodes are placed by their Node objects' zone label, not here. Empty when none are placed.
    */
-  zoneMembers(zone: string): Promise<string[]>;
+  zoneMembers(): Promise<Map<string, string[]>>;
   kill(target: string): Promise<FaultOutcome>;
   term(target: string): Promise<FaultOutcome>;
   stop(target: string): Promise<FaultOutcome>;

@@ -42,8 +42,8 @@ export class LocalFaultDriver implements FaultDriver {
   }
 
   /** kemu up places only nodes in zones; the control plane runs outside them. */
-  zoneMembers(): Promise<string[]> {
-    return Promise.resolve([]);
+  zoneMembers(): Promise<Map<string, string[]>> {
+    return Promise.resolve(new Map<string, string[]>());
   }
 
   async kill(target: string): Promise<FaultOutcome> {

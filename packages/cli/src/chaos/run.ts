@@ -226,8 +226,7 @@ class ChaosRun {
       ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
     }));
     const targetPods = this.watch.readyPods().map((p) => ({ name: p.metadata?.name ?? '', node: p.spec?.nodeName ?? '' }));
-    const zones = this.o.scenario === 'zone-loss' ? [...new Set(nodes.map((n) => n.zone))] : [];
-    const zoneMembers = new Map(await Promise.all(zones.map(async (z) => [z, await this.env.faults.zoneMembers(z)] as const)));
+    const zoneMembers = this.o.scenario === 'zone-loss' ? await this.env.faults.zoneMembers() : new Map<string, string[]>();
     return planScenario(this.o.scenario, { nodes, targetPods, zoneMembers }, { pauseMs: this.o.pauseMs, ...(this.o.target === undefined ? {} : { target: this.o.target }) });
   }
 

@@ -24,6 +24,17 @@ async function silentServer(): Promise<{ server: TcpServer; port: number; socket
   return { server, port: (server.address() as AddressInfo).port, sockets };
 }
 
+/** Runs `body` against a silentServer(), then drops its connections and closes it. */
+async function withSilentServer(body: (srv: { port: number; sockets: Socket[] }) => Promise<void>): Promise<void> {
+  const srv = await silentServer();
+  try {
+    await body(srv);
+  } finally {
+    for (const s of srv.sockets) s.destroy();
+    await closeServer(srv.server);
+  }
+}
+
 /** An HTTP server answering 200 `{}` that counts the connections it accepted. */
 async function countingServer(): Promise<{ server: HttpServer; port: number; connections: () => number }> {
   let connections = 0;
@@ -106,8 +117,7 @@ describe('kemu/client as a process', () => {
   });
 
   test('a server that never answers gives timeout failures, never a hang', async () => {
-    const srv = await silentServer();
-    try {
+    await withSilentServer(async (srv) => {
       const client = WorkloadProcess.spawn(
         'client',
         ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '200', '--max-requests', '3'],
@@ -117,15 +127,11 @@ describe('kemu/client as a process', () => {
       const reports = reportLines(client);
       assert.equal(reports.reduce((n, l) => n + (errorsOf(l)['timeout'] ?? 0), 0), 3);
       assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 0, failed: 3, stalled: 0 });
-    } finally {
-      for (const s of srv.sockets) s.destroy();
-      await closeServer(srv.server);
-    }
+    });
   });
 
   test('a deadline that passes while the client itself is stopped is counted as stalled, not as a failure', async () => {
-    const srv = await silentServer();
-    try {
+    await withSilentServer(async (srv) => {
       const client = WorkloadProcess.spawn(
         'client',
         ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '400', '--max-requests', '12'],
@@ -145,10 +151,7 @@ describe('kemu/client as a process', () => {
       const reports = reportLines(client);
       assert.equal(sum(reports, 'stalled'), done['stalled']);
       assert.equal(reports.reduce((n, l) => n + (errorsOf(l)['timeout'] ?? 0), 0), done['failed']);
-    } finally {
-      for (const s of srv.sockets) s.destroy();
-      await closeServer(srv.server);
-    }
+    });
   });
 
   test('a non-200 answer is a failure named by its status', async () => {
@@ -184,8 +187,7 @@ describe('kemu/client as a process', () => {
   });
 
   test('caps requests in flight at 2 x rate, and SIGTERM ends promptly with requests in flight', async () => {
-    const srv = await silentServer();
-    try {
+    await withSilentServer(async (srv) => {
       const client = WorkloadProcess.spawn('client', ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '60000'], CLIENT_ENV);
       await client.waitForLine((l) => l.includes('"start"'));
       const until = Date.now() + 10_000;
@@ -199,9 +201,6 @@ describe('kemu/client as a process', () => {
       assert.ok(performance.now() - t0 < 1000);
       assert.equal(client.stderr, '');
       assert.deepEqual(client.jsonLines().at(-1), { done: true, ok: 0, failed: 0, stalled: 0 });
-    } finally {
-      for (const s of srv.sockets) s.destroy();
-      await closeServer(srv.server);
-    }
+    });
   });
 });
