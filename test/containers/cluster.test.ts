@@ -54,10 +54,45 @@ function etcdStatus(endpoints: string[]): Array<{ endpoint: string; member: stri
   return rows.map((s) => ({ endpoint: s.Endpoint, member: String(s.Status.header.member_id), leader: String(s.Status.leader), revision: Number(s.Status.header.revision), term: s.Status.raftTerm }));
 }
 
+/** A pino line shortened to its time, message and own fields, for failure messages. */
+function shortLogLine(line: string): string {
+  try {
+    const { level: _l, time, component: _c, pid: _p, member: _m, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    return `${String(time).slice(11, 23)} ${String(msg)} ${Object.keys(rest).length > 0 ? JSON.stringify(rest) : ''}`.trimEnd();
+  } catch {
+    return line;
+  }
+}
+
 describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () => {
   let cluster: ComposeCluster;
   let client: KubeClient;
   const out = mkdtempSync(join(tmpdir(), 'kemu-containers-'));
+
+  /** What the etcd members said and how they stand: attached to a failed etcd step. */
+  function etcdStory(endpoints: string[]): string {
+    const parts = [`endpoint status: ${JSON.stringify(etcdStatus(endpoints))}`];
+    for (const i of [0, 1, 2]) {
+      const name = cluster.containerName(`etcd-${i}`);
+      try {
+        const state = cluster.docker(['inspect', '--format', '{{.State.Status}} started {{.State.StartedAt}} health {{.State.Health.Status}}', name]).trim();
+        const logs = cluster.docker(['logs', '--tail', '40', name]);
+        parts.push(`--- etcd-${i}: ${state}`, ...logs.split('\n').filter(Boolean).map(shortLogLine));
+      } catch (err) {
+        parts.push(`--- etcd-${i}: ${(err as Error).message}`);
+      }
+    }
+    return parts.join('\n');
+  }
+
+  /** load.waitAcks, with the members' story in the error when the writes do not come. */
+  async function writesGoOn(load: WriteLoad, endpoints: string[], since: number, timeoutMs: number): Promise<void> {
+    try {
+      await load.waitAcks(50, since, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${etcdStory(endpoints)}`, { cause: err });
+    }
+  }
 
   async function chaos(t: TestContext, scenario: string, flags: string[]): Promise<{ report: Report; out: string }> {
     const dir = join(out, `${scenario}-${Date.now()}`);
@@ -148,7 +183,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     const prefix = `/containers-test/${Date.now()}`;
     const load = WriteLoad.start({ endpoints, keyPrefix: prefix, writers: 4, maxDurationMs: 120_000, maxWrites: 40_000, requestTimeoutMs: 3_000 });
     try {
-      await load.waitAcks(50, Date.now() - 60_000, 30_000);
+      await writesGoOn(load, endpoints, Date.now() - 60_000, 30_000);
       // Kill a follower, then the member that leads, each started again before the next step.
       for (const pick of ['follower', 'leader'] as const) {
         const st = etcdStatus(endpoints);
@@ -157,7 +192,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
         const name = cluster.containerName(service(row.endpoint));
         cluster.docker(['kill', '--signal', 'KILL', name]);
         try {
-          await load.waitAcks(50, Date.now(), 60_000);
+          await writesGoOn(load, endpoints, Date.now(), 60_000);
         } finally {
           // Started again even when the step fails, so later tests find three members.
           cluster.docker(['start', name]);
@@ -172,7 +207,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
       assert.equal(cut.status, 0, cut.out);
       reportFigures(t, cut.out);
       assert.match(cut.out, /docker network disconnect kemu-ct_kemu \(172\.30\.100\.1\d\)/);
-      await load.waitAcks(50, Date.now(), 60_000);
+      await writesGoOn(load, endpoints, Date.now(), 60_000);
     } finally {
       await load.stop();
     }

@@ -108,8 +108,10 @@ describe('kemu/client as a process', () => {
       const done = client.jsonLines().at(-1)!;
       assert.equal(done['done'], true);
       assert.equal(done['failed'], 0);
-      // Paced, not a burst: 1 s at 20/s starts 20 or 21 requests (one at t=0).
-      assert.ok((done['ok'] as number) >= 15 && (done['ok'] as number) <= 21, `ok=${String(done['ok'])}`);
+      // Paced, never more than 1 s at 20/s allows (one at t=0). How evenly is the Pacer's
+      // unit tests' business: a machine that stalls this process for a second would start
+      // fewer here, which says nothing about the client.
+      assert.ok((done['ok'] as number) >= 1 && (done['ok'] as number) <= 21, `ok=${String(done['ok'])}`);
       assert.equal(srv.connections(), done['ok']);
     } finally {
       await closeServer(srv.server);
