@@ -59,4 +59,4 @@ export {
 } from './client.js';
 export { Informer, indexers, objectKey, selectByLabels, type InformerHandlers, type InformerOptions } from './informer.js';
 export { age, humanDuration } from './human-duration.js';
-export { endpointAddresses, formatLabels, listWithMore, NONE, nodeRoles, podStatus, serviceExternalIP, servicePorts } from './printers.js';
+export { endpointAddresses, formatLabels, listWithMore, NONE, nodeRoles, nodeStatus, podStatus, serviceExternalIP, servicePorts } from './printers.js';

@@ -65,6 +65,17 @@ export function servicePorts(s: Service): string {
   return ports.map((p) => `${p.port ?? 0}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
 }
 
+/**
+ * Node STATUS as kubectl prints it: Ready, or NotReady for a Ready condition that is False
+ * or Unknown (a silent node), Unknown with no Ready condition; then SchedulingDisabled.
+ */
+export function nodeStatus(n: Node): string {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  const out = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
+  if (n.spec?.unschedulable) out.push('SchedulingDisabled');
+  return out.join(',');
+}
+
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 
 /** ROLES: node-role.kubernetes.io/<role> labels and kubernetes.io/role. */

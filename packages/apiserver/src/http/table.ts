@@ -14,7 +14,7 @@ import {
   type Service,
   type core,
 } from '@kemu/api';
-import { age, endpointAddresses, formatLabels, listWithMore, NONE, nodeRoles, podStatus, serviceExternalIP, servicePorts } from '@kemu/api';
+import { age, endpointAddresses, formatLabels, listWithMore, NONE, nodeRoles, nodeStatus, podStatus, serviceExternalIP, servicePorts } from '@kemu/api';
 
 /** meta.k8s.io TableColumnDefinition. Priority 1 columns are the ones `-o wide` adds. */
 export interface ColumnDefinition {
@@ -126,14 +126,6 @@ function podCells(p: Pod, now: number): Cell[] {
     NONE,
     NONE,
   ];
-}
-
-/** Node STATUS: Ready / NotReady from the Ready condition (Unknown without one), then SchedulingDisabled. */
-export function nodeStatus(n: Node): string {
-  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-  const out = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
-  if (n.spec?.unschedulable) out.push('SchedulingDisabled');
-  return out.join(',');
 }
 
 function nodeCells(n: Node, now: number): Cell[] {

@@ -93,7 +93,8 @@ test('nodes: STATUS from the Ready condition, ROLES from labels, wide adds addre
   assert.equal(wide[tableHeader('nodes', { ...base, wide: true }).indexOf('INTERNAL-IP')], '127.0.10.1');
   assert.equal(wide.at(-1), 'zone-a');
   assert.equal(nodeStatus({ status: { conditions: [{ type: 'Ready', status: 'False' }] } }), 'NotReady');
-  assert.equal(nodeStatus({ status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } }), 'Unknown');
+  // A silent node's Ready=Unknown prints NotReady, as kubectl prints it.
+  assert.equal(nodeStatus({ status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } }), 'NotReady');
   assert.equal(nodeStatus({}), 'Unknown');
   assert.equal(nodeRoles({ metadata: { labels: { 'kubernetes.io/role': 'master', 'node-role.kubernetes.io/control-plane': '' } } }), 'control-plane,master');
   assert.equal(nodeRoles({}), '<none>');

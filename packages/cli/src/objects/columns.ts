@@ -4,6 +4,7 @@ import {
   listWithMore,
   NONE,
   nodeRoles,
+  nodeStatus,
   podStatus,
   resourceInfo,
   selectorFromLabelSelector,
@@ -26,7 +27,7 @@ import {
 } from '@kemu/api';
 
 // The cells kubectl prints for every kind are shared with the apiserver's Tables.
-export { endpointAddresses, formatLabels, nodeRoles, podStatus, serviceExternalIP, servicePorts };
+export { endpointAddresses, formatLabels, nodeRoles, nodeStatus, podStatus, serviceExternalIP, servicePorts };
 import { age } from './duration.js';
 import { qualifiedSingular } from './kinds.js';
 
@@ -200,13 +201,6 @@ const NODE: Columns<Node> = {
     ];
   },
 };
-
-/** Ready / NotReady / Unknown from the Ready condition, plus SchedulingDisabled when cordoned. */
-export function nodeStatus(n: Node): string {
-  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-  const base = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
-  return n.spec?.unschedulable ? `${base},SchedulingDisabled` : base;
-}
 
 const ENDPOINTS: Columns<Endpoints> = {
   header: ['ENDPOINTS', 'AGE'],
