@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ControlPlane, TestNode, TOKENS, eventually, sliceAddresses } from '../../test/dist/harness/index.js';
 import { writeSection } from './benchmarks-md.mjs';
 import { isApiError, Reason } from '@kemu/api';
+import { fetchText } from '@kemu/common/fetch';
 import { runPool, median, sleep, withRetry } from './control-plane/pool.mjs';
 import { rssKiB, cpuMs } from './proc-stats.mjs';
 
@@ -122,7 +123,7 @@ function metric(text, name) {
 
 /** @param {string} url */
 async function scrape(url) {
-  return (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
+  return (await fetchText(url, 10_000)).text;
 }
 
 /** @param {number} x @param {number} [d] */
@@ -180,7 +181,7 @@ export async function main(/** @type {string[]} */ argv) {
       return s.ready;
     }, 60_000);
     await eventually(async () => {
-      const r = await fetch(`http://${clusterIP}/`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetchText(`http://${clusterIP}/`, 1000);
       if (!r.ok) throw new Error(String(r.status));
     }, 20_000);
 
@@ -206,7 +207,7 @@ export async function main(/** @type {string[]} */ argv) {
     );
     haproxy = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
     await eventually(async () => {
-      const r = await fetch(`http://${HAPROXY_ADDR}:8080/`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetchText(`http://${HAPROXY_ADDR}:8080/`, 1000);
       if (!r.ok) throw new Error(String(r.status));
     }, 10_000);
     const version = /HAProxy version (\S+)/.exec(spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';

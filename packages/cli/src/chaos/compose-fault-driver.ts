@@ -117,8 +117,12 @@ export class ComposeFaultDriver implements FaultDriver {
   async zoneMembers(): Promise<Map<string, string[]>> {
     const zones = new Map<string, string[]>();
     for (const c of await this.refresh()) {
-      if (c.zone && !this.isNode(c.service)) zones.set(c.zone, [...(zones.get(c.zone) ?? []), c.service].sort());
+      if (!c.zone || this.isNode(c.service)) continue;
+      let members = zones.get(c.zone);
+      if (!members) zones.set(c.zone, (members = []));
+      members.push(c.service);
     }
+    for (const members of zones.values()) members.sort();
     return zones;
   }
 

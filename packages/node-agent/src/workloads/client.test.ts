@@ -35,6 +35,11 @@ async function withSilentServer(body: (srv: { port: number; sockets: Socket[] })
   }
 }
 
+/** A kemu/client process sending to `url`, with the rest of its flags. */
+function spawnClient(url: string, flags: string[]): WorkloadProcess {
+  return WorkloadProcess.spawn('client', ['--url', url, ...flags], CLIENT_ENV);
+}
+
 /** An HTTP server answering 200 `{}` that counts the connections it accepted. */
 async function countingServer(): Promise<{ server: HttpServer; port: number; connections: () => number }> {
   let connections = 0;
@@ -56,7 +61,7 @@ describe('kemu/client as a process', () => {
 
   test('counts answers per backend pod, then ECONNREFUSED once the server is gone; SIGTERM ends with a done line', async () => {
     const echo = await WorkloadProcess.listen('echo', ['--port', '0'], { POD_NAME: 'backend-1', POD_IP: HOST });
-    const client = WorkloadProcess.spawn('client', ['--url', `http://${HOST}:${echo.port}/`, '--rate', '20'], CLIENT_ENV);
+    const client = spawnClient(`http://${HOST}:${echo.port}/`, ['--rate', '20']);
     const start = JSON.parse(await client.waitForLine((l) => l.includes('"start"'))) as Line;
     assert.equal(start['url'], `http://${HOST}:${echo.port}/`);
     assert.equal(start['pod'], 'default/client-1');
@@ -88,7 +93,7 @@ describe('kemu/client as a process', () => {
 
   test('stops by itself after --max-requests and exits 0', async () => {
     const echo = await WorkloadProcess.listen('echo', ['--port', '0'], { POD_NAME: 'backend-2', POD_IP: HOST });
-    const client = WorkloadProcess.spawn('client', ['--url', `http://${HOST}:${echo.port}/x`, '--rate', '100', '--max-requests', '7'], CLIENT_ENV);
+    const client = spawnClient(`http://${HOST}:${echo.port}/x`, ['--rate', '100', '--max-requests', '7']);
     assert.deepEqual(await client.exited, { code: 0, signal: null });
     const reports = reportLines(client);
     assert.equal(sum(reports, 'ok'), 7);
@@ -101,7 +106,7 @@ describe('kemu/client as a process', () => {
     const srv = await countingServer();
     try {
       const t0 = performance.now();
-      const client = WorkloadProcess.spawn('client', ['--url', `http://${HOST}:${srv.port}/`, '--rate', '20', '--duration', '1'], CLIENT_ENV);
+      const client = spawnClient(`http://${HOST}:${srv.port}/`, ['--rate', '20', '--duration', '1']);
       assert.deepEqual(await client.exited, { code: 0, signal: null });
       const elapsed = performance.now() - t0;
       assert.ok(elapsed < 5000, `ran ${elapsed} ms`);
@@ -120,11 +125,7 @@ describe('kemu/client as a process', () => {
 
   test('a server that never answers gives timeout failures, never a hang', async () => {
     await withSilentServer(async (srv) => {
-      const client = WorkloadProcess.spawn(
-        'client',
-        ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '200', '--max-requests', '3'],
-        CLIENT_ENV,
-      );
+      const client = spawnClient(`http://${HOST}:${srv.port}/`, ['--rate', '10', '--timeout', '200', '--max-requests', '3']);
       assert.deepEqual(await client.exited, { code: 0, signal: null });
       const reports = reportLines(client);
       assert.equal(reports.reduce((n, l) => n + (errorsOf(l)['timeout'] ?? 0), 0), 3);
@@ -134,11 +135,7 @@ describe('kemu/client as a process', () => {
 
   test('a deadline that passes while the client itself is stopped is counted as stalled, not as a failure', async () => {
     await withSilentServer(async (srv) => {
-      const client = WorkloadProcess.spawn(
-        'client',
-        ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '400', '--max-requests', '12'],
-        CLIENT_ENV,
-      );
+      const client = spawnClient(`http://${HOST}:${srv.port}/`, ['--rate', '10', '--timeout', '400', '--max-requests', '12']);
       await client.waitForLine((l) => l.includes('"start"'));
       // Requests are in flight to a server that never answers; then the client gets no CPU.
       await new Promise((r) => setTimeout(r, 150));
@@ -159,11 +156,7 @@ describe('kemu/client as a process', () => {
   test('a non-200 answer is a failure named by its status', async () => {
     const echo = await WorkloadProcess.listen('echo', ['--port', '0'], { POD_NAME: 'backend-3', POD_IP: HOST });
     await fetch(`http://${HOST}:${echo.port}/admin/ready?value=false`, { method: 'POST' });
-    const client = WorkloadProcess.spawn(
-      'client',
-      ['--url', `http://${HOST}:${echo.port}/readyz`, '--rate', '50', '--max-requests', '4'],
-      CLIENT_ENV,
-    );
+    const client = spawnClient(`http://${HOST}:${echo.port}/readyz`, ['--rate', '50', '--max-requests', '4']);
     assert.equal((await client.exited).code, 0);
     assert.equal(reportLines(client).reduce((n, l) => n + (errorsOf(l)['status 503'] ?? 0), 0), 4);
     echo.proc.signal('SIGTERM');
@@ -173,10 +166,10 @@ describe('kemu/client as a process', () => {
     const srv = await countingServer();
     try {
       const url = `http://${HOST}:${srv.port}/`;
-      const fresh = WorkloadProcess.spawn('client', ['--url', url, '--rate', '20', '--max-requests', '5'], CLIENT_ENV);
+      const fresh = spawnClient(url, ['--rate', '20', '--max-requests', '5']);
       assert.equal((await fresh.exited).code, 0);
       assert.equal(srv.connections(), 5);
-      const reused = WorkloadProcess.spawn('client', ['--url', url, '--rate', '5', '--max-requests', '5', '--keepalive'], CLIENT_ENV);
+      const reused = spawnClient(url, ['--rate', '5', '--max-requests', '5', '--keepalive']);
       assert.equal((await reused.exited).code, 0);
       assert.deepEqual(reused.jsonLines().at(-1), { done: true, ok: 5, failed: 0, stalled: 0 });
       // 200 ms apart against an instant server: one connection serves them all, unless a
@@ -190,7 +183,7 @@ describe('kemu/client as a process', () => {
 
   test('caps requests in flight at 2 x rate, and SIGTERM ends promptly with requests in flight', async () => {
     await withSilentServer(async (srv) => {
-      const client = WorkloadProcess.spawn('client', ['--url', `http://${HOST}:${srv.port}/`, '--rate', '10', '--timeout', '60000'], CLIENT_ENV);
+      const client = spawnClient(`http://${HOST}:${srv.port}/`, ['--rate', '10', '--timeout', '60000']);
       await client.waitForLine((l) => l.includes('"start"'));
       const until = Date.now() + 10_000;
       while (srv.sockets.length < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
