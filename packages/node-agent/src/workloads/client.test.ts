@@ -109,14 +109,15 @@ describe('kemu/client as a process', () => {
       const client = spawnClient(`http://${HOST}:${srv.port}/`, ['--rate', '20', '--duration', '1']);
       assert.deepEqual(await client.exited, { code: 0, signal: null });
       const elapsed = performance.now() - t0;
-      assert.ok(elapsed < 5000, `ran ${elapsed} ms`);
+      assert.ok(elapsed < 15_000, `ran ${elapsed} ms: it stops by itself, long before a 60 s run would`);
       const done = client.jsonLines().at(-1)!;
       assert.equal(done['done'], true);
       assert.equal(done['failed'], 0);
-      // Paced, never more than 1 s at 20/s allows (one at t=0). How evenly is the Pacer's
-      // unit tests' business: a machine that stalls this process for a second would start
-      // fewer here, which says nothing about the client.
-      assert.ok((done['ok'] as number) >= 1 && (done['ok'] as number) <= 21, `ok=${String(done['ok'])}`);
+      // Paced, not a burst: never more than 20/s over the time the process lived (one at
+      // t=0). A stall moves the duration timer and the pacer alike, so the count itself is
+      // the Pacer's unit tests' business, not this process test's.
+      const ok = done['ok'] as number;
+      assert.ok(ok >= 1 && ok <= Math.floor((20 * elapsed) / 1000) + 1, `ok=${ok} in ${elapsed} ms`);
       assert.equal(srv.connections(), done['ok']);
     } finally {
       await closeServer(srv.server);
