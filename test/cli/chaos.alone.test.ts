@@ -28,14 +28,28 @@ interface Report {
   scenario: string;
   faults: Array<{ atS: number; phase: 'fault' | 'heal'; action: string; target: string; detail: string }>;
   clients: Array<{ pod: string; node: string }>;
-  requests: { total: { ok: number; failed: number; availabilityPct: number | null }; afterFault: { ok: number; failed: number; availabilityPct: number | null } };
+  requests: {
+    total: { ok: number; failed: number; availabilityPct: number | null };
+    afterFault: { ok: number; failed: number; availabilityPct: number | null };
+    seconds: Array<{ rel: number; failed: number; stalled: number; reports: number }>;
+  };
   writes: { resumedS: number | null; afterFault: { ok: number; failed: number }; faultGapMs: number | null };
   etcd: { leaderBefore: { name: string; term: number } | null; leaders: Array<{ atS: number; name: string; term: number }> };
   timeline: Array<{ atS: number; source: string; kind: string; subject: string; node?: string; message: string }>;
   files: { json: string; text: string; svg: string; png: string | null; pngNote?: string };
 }
 
-describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
+/**
+ * Seconds from the fault on in which a client process did not run: it wrote no report line,
+ * or a request deadline passed while its own timer was late. Only a machine that starves
+ * every process does that; the last, partial second is left out.
+ */
+function clientStalls(report: Report): number[] {
+  const secs = report.requests.seconds.filter((s) => s.rel >= 0);
+  return secs.slice(0, -1).filter((s) => s.reports < report.clients.length || s.stalled > 0).map((s) => s.rel);
+}
+
+describe('kemu chaos against a local cluster', { timeout: 420_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kemu-chaos-e2e-'));
   const state = ['--state-dir', dir];
   let profile = 'none (kemu up has no --profile)';
@@ -45,8 +59,8 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
   const pidOf = (name: string): number => recordOf(name).pid;
 
   /** Runs a scenario with its report in its own directory; returns the report and the output. */
-  function run(scenario: string, flags: string[]): { report: Report; out: string; outDir: string } {
-    const outDir = join(dir, `report-${scenario}`);
+  function run(scenario: string, flags: string[], attempt = 1): { report: Report; out: string; outDir: string } {
+    const outDir = join(dir, `report-${scenario}${attempt > 1 ? `-${attempt}` : ''}`);
     const r = kemuSync(['chaos', 'run', scenario, ...state, '--out', outDir, ...flags], 200_000);
     assert.equal(r.status, 0, r.out);
     const report = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as Report;
@@ -68,10 +82,22 @@ describe('kemu chaos against a local cluster', { timeout: 300_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('node-kill: 3 replicas over 3 nodes keep at least 99% of requests; the report shows NotReady and the endpoint leaving', () => {
+  test('node-kill: 3 replicas over 3 nodes keep at least 99% of requests; the report shows NotReady and the endpoint leaving', (t) => {
     // fast-recovery marks a silent node NotReady after 8 s; the default profile after 20 s.
     const duration = profile === 'fast-recovery' ? '30s' : '45s';
-    const { report, out, outDir } = run('node-kill', ['--duration', duration, '--warmup', '5s', '--tail', '5s', '--rate', '40']);
+    const flags = ['--duration', duration, '--warmup', '5s', '--tail', '5s', '--rate', '40'];
+    let { report, out, outDir } = run('node-kill', flags);
+    // The requests in flight when the node dies fail with it (as in Kubernetes), and in local
+    // mode so do those the killed agent was carrying for other nodes' clients: about one on a
+    // machine that runs. A machine its hypervisor starves stretches every request to seconds,
+    // so dozens are in flight at the kill and all of them fail. A run whose own clients show
+    // such a stall measured the machine, not the Service: it is run once more.
+    const pct = (r: Report): number => r.requests.afterFault.availabilityPct ?? 0;
+    const stalls = clientStalls(report);
+    if (pct(report) < 99 && stalls.length > 0) {
+      t.diagnostic(`first run: ${pct(report)}% after the fault with the clients stalled at +${stalls.join(', +')} s; running it again`);
+      ({ report, out, outDir } = run('node-kill', flags, 2));
+    }
     const ctx = `profile ${profile}\n${out}`;
     const fault = report.faults.find((f) => f.phase === 'fault');
     assert.ok(fault, ctx);
