@@ -26,10 +26,14 @@ interface Report {
   timeline: Array<{ atS: number; kind: string; subject: string; node?: string }>;
 }
 
-/** One GET on a fresh connection: the echo pod's answer, or the error. */
+/**
+ * One GET on a fresh connection: the echo pod's answer, or the error. The 10 s of silence it
+ * allows is far above any answer (a dead endpoint costs a 400 ms dial): a CI machine its
+ * hypervisor starved once held one of these past 3 s, and a late answer is still an answer.
+ */
 function get(host: string, port: number): Promise<{ pod?: string; node?: string; error?: string }> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path: '/', agent: false, timeout: 3_000 }, (res) => {
+    const req = request({ host, port, path: '/', agent: false, timeout: 10_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => {
