@@ -12,7 +12,8 @@ import { fetchText } from '@kemu/common/fetch';
 const BLOCK = '127.40.0';
 const NS = 'default';
 
-function echoDeployment(name: string, replicas: number, image = 'kemu/echo', port = 8080, readyDelayS = 0): Deployment {
+/** `readyDelayS`: the readiness probe's initialDelaySeconds (kemu/echo only, which has the probe). */
+function echoDeployment(name: string, replicas: number, { image = 'kemu/echo', port = 8080, readyDelayS = 0 } = {}): Deployment {
   return {
     metadata: { name, namespace: NS },
     spec: {
@@ -90,7 +91,7 @@ describe('node agents forward Services to pods that run as processes', () => {
     // A restarted container is not ready for its first 3 s: long enough for the pod-kill test
     // to see the endpoint leave even when a starved machine slows the status write, the
     // EndpointSlice controller and the test's own lists (at 1 s it once stayed unseen).
-    await client.create('deployments', echoDeployment('web', 3, 'kemu/echo', 8080, 3));
+    await client.create('deployments', echoDeployment('web', 3, { readyDelayS: 3 }));
     const svc = await client.create('services', {
       metadata: { name: 'web', namespace: NS },
       spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'p' }] },
@@ -164,7 +165,7 @@ describe('node agents forward Services to pods that run as processes', () => {
   });
 
   test('UDP echo through a ClusterIP', async () => {
-    await client.create('deployments', echoDeployment('udp', 2, 'kemu/udp-echo', 9000));
+    await client.create('deployments', echoDeployment('udp', 2, { image: 'kemu/udp-echo', port: 9000 }));
     const svc = await client.create('services', {
       metadata: { name: 'udp', namespace: NS },
       spec: { selector: { app: 'udp' }, ports: [{ name: 'dns-like', port: 53, protocol: 'UDP', targetPort: 9000 }] },

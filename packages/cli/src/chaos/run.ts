@@ -116,7 +116,7 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, 
 }
 
 /** Calls `fn` again every 500 ms while it fails transiently, for up to SETUP_TIMEOUT_MS. */
-async function retrying<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+async function retrying<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + SETUP_TIMEOUT_MS;
   for (;;) {
     try {
@@ -228,7 +228,7 @@ class ChaosRun {
    */
   private async setUp(): Promise<Target> {
     const { client, progress } = this.env;
-    const again = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, this.o.signal);
+    const again = <T>(fn: () => Promise<T>): Promise<T> => retrying(this.o.signal, fn);
     await again(() => createIfAbsent(() => client.create('namespaces', chaosNamespace())));
     if (await again(() => createIfAbsent(() => client.create('deployments', targetDeployment(this.o.replicas))))) {
       progress(`created Deployment ${CHAOS_NAMESPACE}/${TARGET_NAME} (${this.o.replicas} replicas of kemu/echo)`);
@@ -295,7 +295,7 @@ class ChaosRun {
           return client.get('pods', CHAOS_NAMESPACE, spec.metadata?.name ?? '');
         }
       };
-      const pod = await retrying(createOrFind, o.signal);
+      const pod = await retrying(o.signal, createOrFind);
       this.clients.push({ pod, node, rate });
     }
     progress(`${o.clients} kemu/client pod(s) on ${[...new Set(this.clients.map((c) => c.node))].join(', ')} sending ${o.rate} requests/s to ${target.url}`);
