@@ -123,23 +123,35 @@ export class WriteLoad {
 }
 
 /** Puts `n` keys `${prefix}/0..n-1` through `endpoint`, `concurrency` at a time; throws if any fails. */
+/**
+ * Puts through one endpoint until `n` keys under `${prefix}/` are acknowledged, `concurrency`
+ * at a time. A put that failed (a starved machine's leader change drops the proposals in
+ * flight) may still be applied, so its key is never reused: another put takes the next key,
+ * as WriteLoad does. Throws once more than `n` puts have failed.
+ */
 export async function putKeys(ledger: WriteLedger, endpoint: string, prefix: string, n: number, concurrency = 8): Promise<void> {
   const client = new KvClient(endpoint);
   let next = 0;
+  /** Puts acknowledged or still in flight. */
+  let live = 0;
   const failed: string[] = [];
   try {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < n) {
+        while (live < n && failed.length <= n) {
+          live++;
           const key = `${prefix}/${String(next++).padStart(5, '0')}`;
-          if (!(await ledger.put(client, key, `v:${key}:${randomBytes(3).toString('hex')}`, 10_000))) failed.push(key);
+          if (await ledger.put(client, key, `v:${key}:${randomBytes(3).toString('hex')}`, 10_000)) continue;
+          live--;
+          failed.push(key);
+          await new Promise((r) => setTimeout(r, 50));
         }
       }),
     );
   } finally {
     client.close();
   }
-  if (failed.length > 0) throw new Error(`putKeys: ${failed.length} of ${n} puts via ${endpoint} failed (first: ${failed[0]})`);
+  if (live < n) throw new Error(`putKeys: ${failed.length} of ${next} puts via ${endpoint} failed (first: ${failed[0]}); ${live} of ${n} acknowledged`);
 }
 
 export function bigintJson(_k: string, v: unknown): unknown {
