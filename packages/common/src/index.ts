@@ -8,3 +8,4 @@ export { serveGrpc, shutdownGrpc, splitHostPort } from './grpc-listen.js';
 export { seededRandom } from './seeded-random.js';
 export { parseIPv4, formatIPv4 } from './ipv4.js';
 export { rfc3339, microTime, parseTime } from './kube-time.js';
+export { ioDeadline } from './io-deadline.js';

@@ -53,7 +53,11 @@ export function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-const RETRY = new Set<number>([GrpcStatus.UNAVAILABLE]);
+/**
+ * Errors after which the next call goes to another member (and a read is tried there):
+ * the member is down, or too slow to answer within the deadline.
+ */
+const RETRY = new Set<number>([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED]);
 
 /**
  * The apiserver's etcd v3 client: KV, Txn and Lease calls with failover across the

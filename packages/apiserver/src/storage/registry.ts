@@ -21,6 +21,7 @@ import type { Logger } from '@kemu/common';
 import { planServiceAllocation, releaseServiceAllocation, nodePortsOf } from '../allocators/service-allocator.js';
 import type { IPRange, PortRange } from '../allocators/ranges.js';
 import { EtcdError, type Cmp, type EtcdClient, type KeyValue, type Op } from '../etcd/etcd-client.js';
+import { txnOnce } from '../etcd/txn-once.js';
 import type { EtcdWatchMux } from '../etcd/watch-mux.js';
 import {
   applyDefaults,
@@ -397,24 +398,13 @@ export class Registry {
   }
 
   /**
-   * Runs a Txn; when etcd's answer was lost (member killed mid-request) it reads back:
-   * `confirm` returns the revision if the write did land, undefined if it did not.
+   * Runs a Txn at most once even when etcd's answer is lost (txnOnce): `confirm` returns
+   * the revision if the write did land, undefined if it did not.
    */
   private async writeTxn(cmps: Cmp[], ops: Op[], confirm: () => Promise<number | undefined>): Promise<{ succeeded: boolean; revision: number }> {
     try {
-      return await this.etcd.txn(cmps, ops);
+      return await txnOnce(() => this.etcd.txn(cmps, ops), confirm);
     } catch (err) {
-      if (!(err instanceof EtcdError) || !err.ambiguous) throw this.unavailable(err);
-      for (let i = 0; i < 10; i++) {
-        try {
-          await new Promise((r) => setTimeout(r, 100 * (i + 1)));
-          const rev = await confirm();
-          if (rev !== undefined) return { succeeded: true, revision: rev };
-          return await this.etcd.txn(cmps, ops);
-        } catch (again) {
-          if (!(again instanceof EtcdError) || !again.ambiguous) throw this.unavailable(again);
-        }
-      }
       throw this.unavailable(err);
     }
   }

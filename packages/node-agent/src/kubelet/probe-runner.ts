@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { ioDeadline } from '@kemu/common';
 import type { ProbeAction, ProbeOutcome } from './probe-state.js';
 import { signalGroup } from './process-runner.js';
 
@@ -40,7 +41,7 @@ function httpProbe(a: Extract<ProbeAction, { kind: 'http' }>, timeoutMs: number)
     const finish = (r: ProbeRun): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      deadline.clear();
       req.destroy();
       resolve(r);
     };
@@ -55,9 +56,8 @@ function httpProbe(a: Extract<ProbeAction, { kind: 'http' }>, timeoutMs: number)
     };
     const req = a.scheme === 'https' ? https.request({ ...options, rejectUnauthorized: false }, onResponse) : http.request(options, onResponse);
     req.on('error', (err) => finish({ outcome: 'failure', message: `Get "${a.scheme}://${a.host}:${a.port}${a.path}": ${err.message}` }));
-    const timer = setTimeout(
-      () => finish({ outcome: 'failure', message: `Get "${a.scheme}://${a.host}:${a.port}${a.path}": context deadline exceeded` }),
-      timeoutMs,
+    const deadline = ioDeadline(timeoutMs, () =>
+      finish({ outcome: 'failure', message: `Get "${a.scheme}://${a.host}:${a.port}${a.path}": context deadline exceeded` }),
     );
     req.end();
   });
@@ -67,11 +67,11 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     const finish = (r: ProbeRun): void => {
-      clearTimeout(timer);
+      deadline.clear();
       sock.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ outcome: 'failure', message: `dial tcp ${host}:${port}: i/o timeout` }), timeoutMs);
+    const deadline = ioDeadline(timeoutMs, () => finish({ outcome: 'failure', message: `dial tcp ${host}:${port}: i/o timeout` }));
     sock.once('connect', () => finish({ outcome: 'success' }));
     sock.once('error', (err) => finish({ outcome: 'failure', message: `dial tcp ${host}:${port}: ${err.message}` }));
   });
@@ -85,13 +85,13 @@ function execProbe(command: readonly string[], timeoutMs: number, ctx: ExecConte
     const finish = (r: ProbeRun): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      deadline.clear();
       resolve(r);
     };
-    const timer = setTimeout(() => {
+    const deadline = ioDeadline(timeoutMs, () => {
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
       finish({ outcome: 'failure', message: `command timed out after ${timeoutMs / 1000}s` });
-    }, timeoutMs);
+    });
     child.once('error', (err) => finish({ outcome: 'failure', message: err.message }));
     child.once('exit', (code, signal) => {
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');

@@ -1,4 +1,5 @@
 import { Server, Socket } from 'node:net';
+import { ioDeadline } from '@kemu/common';
 import type { EndpointInfo, Frontend } from '../types.js';
 import { plainIP, type DataPlaneContext } from './context.js';
 import { FrontendListener, type ListenOps } from './listener.js';
@@ -158,7 +159,7 @@ export class TcpFrontend implements ListenOps {
       servicePort = p.servicePort.key;
       if (attempt > 0) ctx.metrics.connectRetries.inc({ service_port: servicePort });
       try {
-        const socket = await connect(p.endpoint, timeoutMs);
+        const socket = await connectEndpoint(p.endpoint, timeoutMs);
         return { kind: 'connected', socket, endpoint: p.endpoint, servicePort };
       } catch (err) {
         const timedOut = (err as NodeJS.ErrnoException).code === 'ETIMEDOUT';
@@ -190,22 +191,26 @@ function engineClient(engine: NativeSplicer, fd: number, ip: string): Client {
   };
 }
 
-/** Connects without reading: the socket stays paused so no byte is consumed before splicing. */
-function connect(ep: EndpointInfo, timeoutMs: number): Promise<Socket> {
+/**
+ * Connects without reading: the socket stays paused so no byte is consumed before splicing.
+ * The timeout is an ioDeadline, so a connect that finished while the agent was stalled is
+ * not reported as timed out.
+ */
+export function connectEndpoint(ep: Pick<EndpointInfo, 'key' | 'ip' | 'port'>, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = new Socket({ allowHalfOpen: true });
     s.pause();
-    const timer = setTimeout(() => {
+    const deadline = ioDeadline(timeoutMs, () => {
       s.destroy();
       reject(Object.assign(new Error(`connect ${ep.key}: timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
+    });
     s.once('error', (err) => {
-      clearTimeout(timer);
+      deadline.clear();
       s.destroy();
       reject(err);
     });
     s.connect({ host: ep.ip, port: ep.port, noDelay: true }, () => {
-      clearTimeout(timer);
+      deadline.clear();
       s.removeAllListeners('error');
       s.on('error', () => undefined);
       resolve(s);
