@@ -1,4 +1,4 @@
-import { credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { connectivityState, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, apiError, errors, Reason } from './errors.js';
 import {
   ApiClient as GrpcApiClient,
@@ -64,6 +64,12 @@ export interface WatchHandle {
 }
 
 const RETRYABLE = new Set<number>([GrpcStatus.UNAVAILABLE]);
+/**
+ * Errors after which the next call goes to another endpoint: the apiserver is unreachable,
+ * or a call waited its whole deadline (for a connection to a host that vanished, whose
+ * connect attempts get no answer at all, grpc-js keeps the call waiting for one).
+ */
+const MOVE_ON = new Set<number>([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED]);
 
 /**
  * A typed client for the apiserver's gRPC API. Objects are plain Kubernetes-shaped
@@ -93,6 +99,36 @@ export class KubeClient {
 
   close(): void {
     for (const c of this.clients) c.close();
+  }
+
+  /** The apiserver endpoint the next call goes to. */
+  endpoint(): string {
+    return this.options.endpoints[this.pick()]!;
+  }
+
+  /**
+   * The index of the endpoint for the next call: the current one, unless its connection
+   * is failing or still being made while another endpoint's is up.
+   */
+  private pick(): number {
+    const n = this.clients.length;
+    const cur = this.current % n;
+    const state = this.clients[cur]!.getChannel().getConnectivityState(false);
+    if (state === connectivityState.READY || state === connectivityState.IDLE) return cur;
+    for (let k = 1; k < n; k++) {
+      const i = (cur + k) % n;
+      if (this.clients[i]!.getChannel().getConnectivityState(true) === connectivityState.READY) return (this.current = i);
+    }
+    return cur;
+  }
+
+  /**
+   * Endpoint `i` failed: later calls go to the next one. Only if `i` is still the current
+   * endpoint: several calls failing on one endpoint at once (every watch on an apiserver
+   * that died) move on once, not once each, which could lead straight back to it.
+   */
+  private failedOver(i: number): void {
+    if (this.current % this.clients.length === i) this.current = i + 1;
   }
 
   async get<R extends ResourceName>(resource: R, namespace: string, name: string): Promise<ResourceTypes[R]> {
@@ -204,8 +240,8 @@ export class KubeClient {
     opts: WatchOptions,
     onEvent: (e: WatchEvent<ResourceTypes[R]>) => void,
   ): WatchHandle {
-    const client = this.clients[this.current % this.clients.length]!;
-    const stream = client.watch(
+    const index = this.pick();
+    const stream = this.clients[index]!.watch(
       {
         ref: ref(resource, opts.namespace ?? ''),
         labelSelector: opts.labelSelector ?? '',
@@ -225,7 +261,7 @@ export class KubeClient {
       });
       stream.on('error', (err: ServiceError) => {
         if (closed || err.code === GrpcStatus.CANCELLED) return resolve();
-        if (RETRYABLE.has(err.code)) this.current++;
+        if (MOVE_ON.has(err.code)) this.failedOver(index);
         reject(toApiError(err));
       });
       stream.on('end', () => resolve());
@@ -256,18 +292,18 @@ export class KubeClient {
   ): Promise<Res> {
     let lastErr: ServiceError | undefined;
     for (let attempt = 0; attempt < this.clients.length * 2; attempt++) {
-      const client = this.clients[this.current % this.clients.length]!;
+      const index = this.pick();
       try {
         return await new Promise<Res>((resolve, reject) =>
-          call(client, this.metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) =>
+          call(this.clients[index]!, this.metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) =>
             err ? reject(err) : resolve(res),
           ),
         );
       } catch (err) {
         const e = err as ServiceError;
+        if (MOVE_ON.has(e.code)) this.failedOver(index);
         if (!RETRYABLE.has(e.code)) throw toApiError(e);
         lastErr = e;
-        this.current++;
         if (attempt >= this.clients.length - 1) await new Promise((r) => setTimeout(r, 200));
       }
     }

@@ -21,6 +21,7 @@ const WORKLOADS_MAIN = fileURLToPath(new URL('./workloads/main.js', import.meta.
 export class NodeAgent {
   readonly registry = new Registry();
   private client: KubeClient | undefined;
+  private heartbeatClient: KubeClient | undefined;
   private informers: Informer<'services' | 'endpointslices' | 'nodes'>[] = [];
   private kubelet: Kubelet | undefined;
   private proxier: Proxier | undefined;
@@ -79,8 +80,14 @@ export class NodeAgent {
       });
     }
     if (config.runKubelet) {
+      // The kubelet's heartbeat client times out at the status update interval or the
+      // lease's length, whichever is shorter (kubelet: nodeStatusUpdateFrequency capped by
+      // nodeLeaseDurationSeconds); the rest of the agent waits longer.
+      const heartbeatMs = Math.min(config.nodeStatusUpdateFrequencyMs, config.leaseDurationSeconds * 1000);
+      this.heartbeatClient = new KubeClient({ endpoints: config.apiservers, token: config.token, timeoutMs: heartbeatMs });
       this.kubelet = new Kubelet({
         client,
+        heartbeatClient: this.heartbeatClient,
         nodeName: config.nodeName,
         nodeIP: config.nodeIP,
         zone: config.zone,
@@ -141,6 +148,7 @@ export class NodeAgent {
     for (const i of this.informers) i.stop();
     await this.ops?.close();
     this.client?.close();
+    this.heartbeatClient?.close();
   }
 }
 

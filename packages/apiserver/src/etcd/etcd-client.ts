@@ -127,8 +127,12 @@ export class EtcdClient {
   preferred(): number {
     return this.current % this.endpoints.length;
   }
-  failedOver(): void {
-    this.current++;
+  /**
+   * Endpoint `i` failed: move on from it, if it is still the one in use (calls failing
+   * together on one member move on once, not once each, which could lead back to it).
+   */
+  failedOver(i: number): void {
+    if (this.preferred() === i) this.current = i + 1;
     if (this.leaderTimer) void this.findLeader();
   }
 
@@ -202,7 +206,8 @@ export class EtcdClient {
 
   /** One keep-alive round trip; returns the remaining TTL (<= 0: the lease is gone). */
   keepAliveOnce(id: bigint): Promise<number> {
-    const client = this.lease[this.preferred()]!;
+    const index = this.preferred();
+    const client = this.lease[index]!;
     return new Promise((resolve, reject) => {
       const stream = client.leaseKeepAlive(new Metadata(), { deadline: Date.now() + this.timeoutMs });
       let settled = false;
@@ -214,7 +219,7 @@ export class EtcdClient {
       stream.on('error', (err: ServiceError) => {
         if (settled) return;
         settled = true;
-        if (RETRY.has(err.code)) this.failedOver();
+        if (RETRY.has(err.code)) this.failedOver(index);
         reject(new EtcdError(`etcd: lease keep-alive: ${err.details}`, err.code, { cause: err }));
       });
       stream.on('end', () => {
@@ -224,8 +229,10 @@ export class EtcdClient {
     });
   }
 
-  openWatchStream(): ClientDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.WatchResponse> {
-    return this.watchClients[this.preferred()]!.watch(new Metadata());
+  /** A Watch stream on the preferred member, and that member's index (for failedOver). */
+  openWatchStream(): { stream: ClientDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.WatchResponse>; index: number } {
+    const index = this.preferred();
+    return { stream: this.watchClients[index]!.watch(new Metadata()), index };
   }
 
   private read<Res>(
@@ -248,7 +255,8 @@ export class EtcdClient {
     const attempts = retry ? clients.length * 3 : 1;
     let last: ServiceError | undefined;
     for (let i = 0; i < attempts; i++) {
-      const c = clients[this.preferred()]!;
+      const index = this.preferred();
+      const c = clients[index]!;
       try {
         return await new Promise<Res>((resolve, reject) =>
           fn(c, new Metadata(), { deadline: Date.now() + this.timeoutMs }, (e, r) => (e ? reject(e) : resolve(r))),
@@ -257,7 +265,7 @@ export class EtcdClient {
         const e = err as ServiceError;
         last = e;
         if (RETRY.has(e.code) || /leader changed|no leader|timed out/.test(e.details ?? '')) {
-          this.failedOver();
+          this.failedOver(index);
           if (retry && i < attempts - 1) {
             await new Promise((r) => setTimeout(r, i < clients.length ? 20 : 200));
             continue;

@@ -74,7 +74,7 @@ export class EtcdWatchMux {
 
   private connect(): void {
     if (this.stopped) return;
-    const stream = this.etcd.openWatchStream();
+    const { stream, index } = this.etcd.openWatchStream();
     this.stream = stream;
     this.byId.clear();
     this.pendingCreates = [];
@@ -84,7 +84,7 @@ export class EtcdWatchMux {
       this.stream = undefined;
       if (this.stopped) return;
       this.log.warn({ err: why }, 'etcd watch stream broke; resuming on another member');
-      this.etcd.failedOver();
+      this.etcd.failedOver(index);
       // Waiters for progress get an answer after the reconnect instead.
       this.reconnectTimer = setTimeout(() => {
         this.connect();

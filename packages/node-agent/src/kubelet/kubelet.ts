@@ -34,6 +34,12 @@ export interface ServiceLister {
 export interface KubeletOptions {
   /** A KubeClient; anything with its methods when `pods` is given too (tests). */
   client: KubeletClient;
+  /**
+   * For the heartbeats (node status and Lease), as the kubelet's heartbeat client: one
+   * whose calls end within a lease's length, so a renewal stuck on a dead apiserver is
+   * retried elsewhere before the node is declared unreachable. Default `client`.
+   */
+  heartbeatClient?: KubeletClient;
   nodeName: string;
   nodeIP: string;
   zone: string;
@@ -100,7 +106,7 @@ export class Kubelet {
     }));
     const cpus = os.cpus().length;
     this.registration = new NodeRegistration({
-      client: o.client,
+      client: o.heartbeatClient ?? o.client,
       facts: {
         nodeName: o.nodeName,
         nodeIP: o.nodeIP,
@@ -115,7 +121,7 @@ export class Kubelet {
       reportEveryMs: o.nodeStatusReportFrequencyMs ?? 5 * 60_000,
     });
     this.lease = new NodeLeaseRenewer({
-      client: o.client,
+      client: o.heartbeatClient ?? o.client,
       nodeName: o.nodeName,
       nodeUID: () => this.registration.nodeUID,
       durationSeconds: o.leaseDurationSeconds ?? 40,
