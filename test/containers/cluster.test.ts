@@ -73,7 +73,6 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
   let client: KubeClient;
   const out = mkdtempSync(join(tmpdir(), 'kemu-containers-'));
 
-  /** What the etcd members said and how they stand: attached to a failed etcd step. */
   /** A service's container state and the last `lines` lines of its log, for a failure message. */
   function serviceStory(service: string, lines = 40): string {
     const name = cluster.containerName(service);
@@ -86,6 +85,7 @@ describe('the docker-compose cluster under failure', { timeout: 1_200_000 }, () 
     }
   }
 
+  /** What the etcd members said and how they stand: attached to a failed etcd step. */
   function etcdStory(endpoints: string[]): string {
     return [`endpoint status: ${JSON.stringify(etcdStatus(endpoints))}`, ...[0, 1, 2].map((i) => serviceStory(`etcd-${i}`))].join('\n');
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isApiError, KubeClient, Reason, type WatchHandle } from '@kemu/api';
-import { blackhole, ControlPlane, TOKENS } from '../harness/index.js';
+import { blackhole, ControlPlane, eventually, TOKENS } from '../harness/index.js';
 
 // KubeClient with several apiserver endpoints, one of them dead: calls move on to the
 // live one and stay there. The dead one is either refused (a process killed on a host
@@ -32,9 +32,8 @@ describe('KubeClient fails over from a dead apiserver', () => {
       const events: string[] = [];
       const w: WatchHandle = client.watch('namespaces', { sendInitialEvents: true, allowWatchBookmarks: true, resourceVersion: '' }, (e) => events.push(e.type));
       await client.create('namespaces', { metadata: { name: 'failover-check' } });
-      for (let i = 0; i < 100 && !events.includes('ADDED'); i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => assert.ok(events.includes('ADDED'), 'the next watch is served by the live apiserver'), 5_000, 50);
       w.close();
-      assert.ok(events.includes('ADDED'), 'the next watch is served by the live apiserver');
     } finally {
       client.close();
     }

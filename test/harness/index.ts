@@ -11,4 +11,4 @@ export { getEcho, spread, udpAsk, type EchoAnswer } from './http-probe.js';
 export { dig, rdata, type DigResult } from './dig.js';
 export { TestDns, type TestDnsOptions } from './test-dns.js';
 export { kemu, kemuSync, killIfAlive, processAlive, KEMU_CLI, type KemuRun, type RecordedProcess } from './kemu-cli.js';
-export { blackhole } from './blackhole.js';
+export { blackhole } from '@kemu/common/testing';

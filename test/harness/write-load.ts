@@ -122,7 +122,6 @@ export class WriteLoad {
   }
 }
 
-/** Puts `n` keys `${prefix}/0..n-1` through `endpoint`, `concurrency` at a time; throws if any fails. */
 /**
  * Puts through one endpoint until `n` keys under `${prefix}/` are acknowledged, `concurrency`
  * at a time. A put that failed (a starved machine's leader change drops the proposals in

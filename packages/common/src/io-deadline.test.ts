@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { ioDeadline } from './io-deadline.js';
+import { stall } from './testing.js';
 
 test('I/O that completed while the process was stalled past the deadline is seen before the deadline fires', async () => {
   const server = createServer((s) => s.end());
@@ -18,12 +19,7 @@ test('I/O that completed while the process was stalled past the deadline is seen
         resolve('timed out');
       });
       // The process is held up past the deadline while the kernel completes the handshake.
-      const end = Date.now() + 200;
-      setImmediate(() => {
-        while (Date.now() < end) {
-          // busy: no callback runs
-        }
-      });
+      setImmediate(() => stall(200));
     });
     assert.equal(outcome, 'connected');
   } finally {

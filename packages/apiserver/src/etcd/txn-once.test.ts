@@ -5,23 +5,22 @@ import { EtcdError } from './etcd-client.js';
 import { txnOnce } from './txn-once.js';
 
 /**
- * One key's mod_revision and a compare-and-set on it, the shape of every registry write;
- * `lose` makes the next Txn's answer get lost, with the write itself applied `when` asked.
+ * One key's mod_revision and a compare-and-set on it, the shape of every registry write.
+ * `lost` is a Txn whose answer never comes back; its write lands when `applyLost` is
+ * called, or never.
  */
 class Key {
   rev = 5;
-  private storeRev = 5;
   readonly writes: string[] = [];
   private pending: (() => void) | undefined;
 
   cas(expect: number, who: string): { succeeded: boolean; revision: number } {
-    if (this.rev !== expect) return { succeeded: false, revision: this.storeRev };
-    this.rev = this.storeRev = this.storeRev + 1;
+    if (this.rev !== expect) return { succeeded: false, revision: this.rev };
+    this.rev++;
     this.writes.push(who);
     return { succeeded: true, revision: this.rev };
   }
 
-  /** A Txn whose answer is lost; the write lands when `applyLost` is called (or never). */
   lost(expect: number, who: string): Promise<never> {
     this.pending = () => this.cas(expect, who);
     return Promise.reject(new EtcdError('etcd: etcdserver: request timed out', status.UNAVAILABLE));

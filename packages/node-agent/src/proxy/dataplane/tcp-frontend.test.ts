@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { blackhole, stall } from '@kemu/common/testing';
 import { connectEndpoint } from './tcp-frontend.js';
-
-/** Holds the event loop, as a hypervisor that stops the process for a while does. */
-function stall(ms: number): void {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // busy: nothing else runs meanwhile
-  }
-}
 
 test('a connect that finished while the process was stalled past its timeout is not reported as timed out', async () => {
   const server = createServer((s) => s.end());
@@ -30,21 +21,13 @@ test('a connect that finished while the process was stalled past its timeout is 
 });
 
 test('a connect that gets no answer still times out', async () => {
-  // A listener in a stopped process with a full accept queue: Linux drops further SYNs, so
-  // a connect to it gets no answer at all, like one to a dead node.
-  const child = spawn(process.execPath, ['-e', "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const fillers: Socket[] = [];
+  // Like one to a dead node: the SYNs are dropped.
+  const hole = await blackhole();
   try {
-    const [line] = (await once(child.stdout, 'data')) as [Buffer];
-    const port = Number(line.toString().trim());
-    child.kill('SIGSTOP');
-    for (let i = 0; i < 20; i++) fillers.push(createConnection({ host: '127.0.0.1', port }).on('error', () => undefined));
-    await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
-    await assert.rejects(connectEndpoint({ key: `127.0.0.1:${port}`, ip: '127.0.0.1', port }, 300), (e: NodeJS.ErrnoException) => e.code === 'ETIMEDOUT');
+    await assert.rejects(connectEndpoint({ key: hole.endpoint, ip: hole.host, port: hole.port }, 300), (e: NodeJS.ErrnoException) => e.code === 'ETIMEDOUT');
     assert.ok(Date.now() - started >= 300);
   } finally {
-    for (const f of fillers) f.destroy();
-    child.kill('SIGKILL');
+    hole.close();
   }
 });
